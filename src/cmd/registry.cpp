@@ -1,0 +1,16 @@
+// The command table (like ninja's tool table): name and the function that adds it.
+#include "cmd/registry.hpp"
+
+#include <array>
+
+namespace forgebot::cmd {
+
+std::span<const Command> commands() {
+    static constexpr std::array table{
+        Command{"orchestrate", add_orchestrate},
+        Command{"help", add_help},
+    };
+    return table;
+}
+
+} // namespace forgebot::cmd
