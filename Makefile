@@ -22,7 +22,8 @@ build: configure
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-demo: build
+demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target forgebot
 	./scripts/demo $(BUILD)/forgebot
 
 format:

@@ -8,6 +8,7 @@
 #include "util/exit_code.hpp"
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -24,6 +25,9 @@ constexpr const char* k_description =
 } // namespace
 
 int main(int argc, char** argv) {
+    // Rationale: a peer that hangs up (a closed pipe or socket) is an error to report, not a
+    // reason to die.
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{k_description, "forgebot"};
     configure_app(app);
     app.set_version_flag("--version", std::string("forgebot ") + FORGEBOT_VERSION,

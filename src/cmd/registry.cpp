@@ -8,6 +8,8 @@ namespace forgebot::cmd {
 std::span<const Command> commands() {
     static constexpr std::array table{
         Command{"orchestrate", add_orchestrate},
+        Command{"sidecar", add_sidecar},
+        Command{"call", add_call},
         Command{"help", add_help},
     };
     return table;

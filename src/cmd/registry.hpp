@@ -25,6 +25,8 @@ struct Command {
 std::span<const Command> commands();
 
 void add_orchestrate(CLI::App& parent, Outcome& outcome);
+void add_sidecar(CLI::App& parent, Outcome& outcome);
+void add_call(CLI::App& parent, Outcome& outcome);
 void add_help(CLI::App& parent, Outcome& outcome);
 
 } // namespace forgebot::cmd

@@ -56,7 +56,8 @@ TEST_CASE("bash completion offers orchestrate's subcommands and options", "[docs
 }
 
 TEST_CASE("man pages render without warnings", "[docs]") {
-    for (const char* page : {"man/forgebot.1", "man/forgebot-orchestrate.1"}) {
+    for (const char* page : {"man/forgebot.1", "man/forgebot-orchestrate.1",
+                             "man/forgebot-sidecar.1", "man/forgebot-call.1"}) {
         forgebot::testing::RunOptions options;
         options.env["MANWIDTH"] = "80";
         options.env["LC_ALL"] = "C.UTF-8";
@@ -70,9 +71,19 @@ TEST_CASE("man pages render without warnings", "[docs]") {
 }
 
 TEST_CASE("every command in the table has a man page section", "[docs]") {
-    const auto r = run_program({"man", "-l", (k_source / "man/forgebot.1").string()},
-                               {{{"MANWIDTH", "200"}}, "", std::nullopt});
+    forgebot::testing::RunOptions options;
+    options.env["MANWIDTH"] = "200";
+    const auto r = run_program({"man", "-l", (k_source / "man/forgebot.1").string()}, options);
     for (const auto& command : forgebot::cmd::commands()) {
         CHECK_THAT(r.out, Catch::Contains(std::string(command.name)));
     }
+}
+
+TEST_CASE("bash completion offers sidecar options and call methods", "[docs]") {
+    CHECK_THAT(complete("forgebot sidecar --tok"), Catch::Contains("--token-fd") &&
+                                                       Catch::Contains("--token-file"));
+    CHECK(complete("forgebot sidecar --forge forg") == "forgejo\n");
+    CHECK_THAT(complete("forgebot call "), Catch::Contains("signal_done") &&
+                                               Catch::Contains("read_issue"));
+    CHECK_THAT(complete("forgebot call post_comment "), Catch::Contains("number="));
 }

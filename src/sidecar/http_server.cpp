@@ -1,0 +1,384 @@
+// Beast HTTP/1.1 sessions over a Unix socket acceptor, one I/O thread, timers per connection.
+#include "sidecar/http_server.hpp"
+
+#include "store/home.hpp"
+#include "util/error.hpp"
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace forgebot::sidecar {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using local = net::local::stream_protocol;
+using Stream = beast::basic_stream<local>;
+
+std::size_t max_socket_path() { return sizeof(sockaddr_un::sun_path) - 1; }
+
+namespace {
+
+/// Whether something accepts connections on the socket at `path`.
+bool socket_is_live(const std::filesystem::path& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return false;
+    }
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    const bool live = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return live;
+}
+
+/// Prepares `path` for bind(): checks its length, makes its directory, clears a stale socket.
+void prepare_socket_path(const std::filesystem::path& path) {
+    if (path.native().size() > max_socket_path()) {
+        throw Error(Errc::usage, "socket path " + path.string() + " is " +
+                                     std::to_string(path.native().size()) +
+                                     " bytes; the limit is " + std::to_string(max_socket_path()) +
+                                     " (sun_path)");
+    }
+    if (path.has_parent_path()) {
+        store::ensure_private_dir(path.parent_path());
+    }
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+        return;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        throw Error(Errc::usage, path.string() + " exists and is not a socket; not replacing it");
+    }
+    if (socket_is_live(path)) {
+        throw Error(Errc::unavailable,
+                    "another process is already serving on " + path.string());
+    }
+    ::unlink(path.c_str());
+}
+
+} // namespace
+
+struct UnixHttpServer::Impl {
+    class Session;
+
+    Impl(const std::filesystem::path& path, HttpHandler h, ServerLimits l)
+        : socket_path(path), handler(std::move(h)), limits(l), acceptor(io), grace(io),
+          signals(io) {}
+
+    void accept();
+    void begin_stop();
+    void finish();
+
+    std::filesystem::path socket_path;
+    ino_t socket_inode = 0;
+    HttpHandler handler;
+    ServerLimits limits;
+    net::io_context io{1};
+    local::acceptor acceptor;
+    net::steady_timer grace;
+    net::signal_set signals;
+    std::set<std::shared_ptr<Session>> sessions;
+    bool stopping = false;
+    bool finished = false;
+};
+
+/// One connection: read a request, hand it to the handler, write the answer, repeat.
+class UnixHttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(Impl& server, local::socket socket) : m_server(server), m_stream(std::move(socket)) {}
+
+    void start() { read(); }
+
+    /// Closes the connection now when it is between requests; otherwise after the answer.
+    void stop_when_idle() {
+        if (!m_in_flight) {
+            close();
+        }
+    }
+
+    void close() {
+        if (m_closed) {
+            return;
+        }
+        m_closed = true;
+        const auto self = shared_from_this(); // erase() below may drop the last other owner
+        beast::error_code ec;
+        m_stream.socket().shutdown(local::socket::shutdown_both, ec);
+        m_stream.close();
+        m_server.sessions.erase(shared_from_this());
+        if (m_server.stopping && m_server.sessions.empty()) {
+            m_server.finish();
+        }
+    }
+
+private:
+    void read() {
+        m_head = false;
+        m_parser.emplace();
+        m_parser->body_limit(m_server.limits.max_body);
+        m_parser->header_limit(static_cast<std::uint32_t>(m_server.limits.max_header));
+        // Rationale: the idle wait is long, but once the first byte arrives the whole request
+        // must follow within read_timeout, so a stalled client holds only its own connection.
+        m_stream.expires_after(m_buffer.size() > 0 ? m_server.limits.read_timeout
+                                                   : m_server.limits.idle_timeout);
+        http::async_read_header(
+            m_stream, m_buffer, *m_parser,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                self->on_header(ec);
+            });
+    }
+
+    void on_header(beast::error_code ec) {
+        if (ec) {
+            return on_error(ec);
+        }
+        m_stream.expires_after(m_server.limits.read_timeout);
+        http::async_read(m_stream, m_buffer, *m_parser,
+                         [self = shared_from_this()](beast::error_code e, std::size_t) {
+                             self->on_body(e);
+                         });
+    }
+
+    void on_error(beast::error_code ec) {
+        if (ec == http::error::body_limit) {
+            return reject(413, "{\"error\":\"request body too large\"}");
+        }
+        if (ec == http::error::header_limit) {
+            return reject(431, "{\"error\":\"request header too large\"}");
+        }
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+            ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+            ec == net::error::eof || ec == http::error::partial_message) {
+            return close();
+        }
+        reject(400, "{\"error\":\"malformed HTTP request\"}");
+    }
+
+    void reject(unsigned status, std::string body) {
+        m_keep_alive = false;
+        HttpResponse response;
+        response.status = status;
+        response.body = std::move(body);
+        write(std::move(response));
+    }
+
+    void on_body(beast::error_code ec) {
+        if (ec) {
+            return on_error(ec);
+        }
+        auto message = m_parser->release();
+        m_keep_alive = message.keep_alive() && !m_server.stopping;
+        m_head = message.method() == http::verb::head;
+        HttpRequest request;
+        request.method = std::string(message.method_string());
+        request.target = std::string(message.target());
+        request.body = std::move(message.body());
+        m_in_flight = true;
+        m_stream.expires_never();
+        auto self = shared_from_this();
+        Responder respond = [self](HttpResponse response) {
+            net::post(self->m_stream.get_executor(),
+                      [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
+        };
+        try {
+            m_server.handler(std::move(request), std::move(respond));
+        } catch (const std::exception& e) {
+            std::cerr << "forgebot: error: request handler failed: " << e.what() << '\n';
+            reject(500, "{\"error\":\"internal error\"}");
+        }
+    }
+
+    void write(HttpResponse response) {
+        if (m_closed) {
+            return;
+        }
+        m_in_flight = true;
+        auto message = std::make_shared<http::response<http::string_body>>();
+        message->version(11);
+        message->result(response.status);
+        message->set(http::field::server, "forgebot");
+        if (response.status != 204) {
+            message->set(http::field::content_type, response.content_type);
+            message->body() = std::move(response.body);
+        }
+        for (auto& [name, value] : response.headers) {
+            message->set(name, value);
+        }
+        message->keep_alive(m_keep_alive && !m_server.stopping);
+        message->prepare_payload();
+        if (m_head) {
+            // A HEAD answer has the headers of the GET answer and no body.
+            const auto length = message->body().size();
+            message->body().clear();
+            message->content_length(length);
+        }
+        m_stream.expires_after(m_server.limits.read_timeout);
+        http::async_write(m_stream, *message,
+                          [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
+                              self->on_write(ec, message->keep_alive());
+                          });
+    }
+
+    void on_write(beast::error_code ec, bool keep_alive) {
+        m_in_flight = false;
+        if (ec || !keep_alive || m_server.stopping) {
+            return close();
+        }
+        read();
+    }
+
+    Impl& m_server;
+    Stream m_stream;
+    beast::flat_buffer m_buffer;
+    std::optional<http::request_parser<http::string_body>> m_parser;
+    bool m_keep_alive = true;
+    bool m_head = false; ///< the request being answered is a HEAD
+    bool m_in_flight = false;
+    bool m_closed = false;
+};
+
+void UnixHttpServer::Impl::accept() {
+    acceptor.async_accept([this](beast::error_code ec, local::socket socket) {
+        if (ec) {
+            if (!stopping && ec != net::error::operation_aborted) {
+                std::cerr << "forgebot: warning: accept failed: " << ec.message() << '\n';
+                accept();
+            }
+            return;
+        }
+        if (sessions.size() >= limits.max_connections) {
+            static constexpr char k_busy[] =
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            beast::error_code ignored;
+            net::write(socket, net::buffer(k_busy, sizeof k_busy - 1), ignored);
+            socket.close(ignored);
+        } else {
+            auto session = std::make_shared<Session>(*this, std::move(socket));
+            sessions.insert(session);
+            session->start();
+        }
+        accept();
+    });
+}
+
+void UnixHttpServer::Impl::begin_stop() {
+    if (stopping) {
+        return;
+    }
+    stopping = true;
+    beast::error_code ec;
+    acceptor.close(ec);
+    signals.cancel(ec);
+    // Copy: closing a session removes it from the set.
+    const auto current = sessions;
+    for (const auto& session : current) {
+        session->stop_when_idle();
+    }
+    if (sessions.empty()) {
+        finish();
+        return;
+    }
+    grace.expires_after(limits.shutdown_grace);
+    grace.async_wait([this](beast::error_code e) {
+        if (!e) {
+            const auto left = sessions;
+            for (const auto& session : left) {
+                session->close();
+            }
+            finish();
+        }
+    });
+}
+
+void UnixHttpServer::Impl::finish() {
+    if (finished) {
+        return;
+    }
+    finished = true;
+    beast::error_code ec;
+    grace.cancel();
+    // Remove the socket file only if it is still the one we bound.
+    struct stat st {};
+    if (::lstat(socket_path.c_str(), &st) == 0 && st.st_ino == socket_inode) {
+        ::unlink(socket_path.c_str());
+    }
+    io.stop();
+}
+
+UnixHttpServer::UnixHttpServer(const std::filesystem::path& socket_path, HttpHandler handler,
+                               ServerLimits limits)
+    : m_impl(std::make_unique<Impl>(socket_path, std::move(handler), limits)) {
+    prepare_socket_path(socket_path);
+    beast::error_code ec;
+    m_impl->acceptor.open(local(), ec);
+    if (!ec) {
+        const mode_t old_mask = ::umask(0177);
+        m_impl->acceptor.bind(local::endpoint(socket_path.string()), ec);
+        ::umask(old_mask);
+    }
+    if (!ec) {
+        m_impl->acceptor.listen(net::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        throw Error(Errc::io, "cannot listen on " + socket_path.string() + ": " + ec.message());
+    }
+    ::chmod(socket_path.c_str(), 0600);
+    struct stat st {};
+    if (::lstat(socket_path.c_str(), &st) == 0) {
+        m_impl->socket_inode = st.st_ino;
+    }
+}
+
+UnixHttpServer::~UnixHttpServer() {
+    if (!m_impl->finished) {
+        m_impl->finish();
+    }
+}
+
+void UnixHttpServer::run() {
+    m_impl->accept();
+    m_impl->io.run();
+}
+
+void UnixHttpServer::stop() {
+    net::post(m_impl->io, [impl = m_impl.get()] { impl->begin_stop(); });
+}
+
+void UnixHttpServer::on_signals(std::function<void(int)> on_signal) {
+    m_impl->signals.add(SIGTERM);
+    m_impl->signals.add(SIGINT);
+    auto wait = std::make_shared<std::function<void()>>();
+    *wait = [impl = m_impl.get(), on_signal = std::move(on_signal), wait]() {
+        impl->signals.async_wait([impl, on_signal, wait](beast::error_code ec, int signal) {
+            if (ec) {
+                return;
+            }
+            on_signal(signal);
+            if (!impl->stopping) {
+                (*wait)();
+            }
+        });
+    };
+    (*wait)();
+}
+
+const std::filesystem::path& UnixHttpServer::socket_path() const noexcept {
+    return m_impl->socket_path;
+}
+
+} // namespace forgebot::sidecar
