@@ -264,6 +264,16 @@ util::ProcessResult GitPusher::run_git(const std::vector<std::string>& args,
     options.env["GIT_NO_LAZY_FETCH"] = "1";
     options.env["GIT_PROTOCOL_FROM_USER"] = "0";
     options.env["GIT_DIR"] = m_config.mirror.string();
+    // The network settings a forge connection needs, as for the forge API client.
+    for (const char* name : {"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy",
+                             "NO_PROXY", "all_proxy", "ALL_PROXY"}) {
+        if (const char* value = std::getenv(name); value != nullptr) {
+            options.env[name] = value;
+        }
+    }
+    if (const char* ca = std::getenv("FORGEBOT_CA_FILE"); ca != nullptr && *ca != '\0') {
+        options.env["GIT_SSL_CAINFO"] = ca;
+    }
     if (with_token) {
         options.env["FORGEBOT_PUSH_TOKEN"] = m_config.token;
     }

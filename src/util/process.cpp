@@ -84,9 +84,13 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         ::dup2(in_pipe[0], 0);
         ::dup2(out_pipe[1], 1);
         ::dup2(err_pipe[1], 2);
+        // Rationale: descriptors opened without O_CLOEXEC (Asio's accepted sockets, say) must
+        // not leak into the child.
+        ::close_range(3, ~0U, 0);
         ::signal(SIGPIPE, SIG_DFL);
         if (options.cwd && ::chdir(options.cwd->c_str()) != 0) {
-            const std::string message = "cannot enter " + *options.cwd + ": " + std::strerror(errno) + "\n";
+            const std::string message =
+                "cannot enter " + *options.cwd + ": " + std::strerror(errno) + "\n";
             [[maybe_unused]] auto n = ::write(2, message.data(), message.size());
             ::_exit(127);
         }

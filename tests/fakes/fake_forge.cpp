@@ -1,14 +1,19 @@
-// The fake forge server: Boost.Beast over loopback TCP, one io thread, state behind one mutex.
+// The fake forge server: Boost.Beast over loopback TCP, one io thread, state behind one mutex, git
+// requests handed to `git http-backend` on a small pool.
 #include "fakes/fake_forge.hpp"
+
+#include "util/process.hpp"
 
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
+#include <cstdlib>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 namespace forgebot::testing {
@@ -22,11 +27,19 @@ using json = nlohmann::json;
 namespace {
 
 constexpr std::size_t k_max_request_body = 8 * 1024 * 1024;
+constexpr std::size_t k_max_git_body = 64 * 1024 * 1024;
+constexpr std::chrono::seconds k_cgi_timeout{30};
 constexpr std::string_view k_gitea_prefix = "/api/v1";
 constexpr std::int64_t k_github_repo_id = 4242;
 constexpr std::string_view k_html_page =
     "<!DOCTYPE html>\n<html lang=\"en\"><head><title>Sign In</title></head>"
     "<body><form action=\"/user/login\"></form></body></html>\n";
+
+/// A git request to answer by running `git http-backend` with this environment and stdin.
+struct CgiCall {
+    std::map<std::string, std::optional<std::string>> env;
+    std::string body;
+};
 
 /// What the server sends back for one request.
 struct Reply {
@@ -36,6 +49,8 @@ struct Reply {
     std::string body;
     bool truncate = false;
     std::chrono::milliseconds delay{0};
+    /// When set, the answer is what this CGI call prints (run off the io thread), not the above.
+    std::shared_ptr<const CgiCall> cgi;
 };
 
 char ascii_lower(char c) noexcept {
@@ -129,6 +144,151 @@ json nullable(const std::optional<std::string>& text) {
     return text ? json(*text) : json(nullptr);
 }
 
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return ascii_lower(x) == ascii_lower(y);
+           });
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+    std::string out;
+    unsigned bits = 0;
+    int count = 0;
+    for (const char c : text) {
+        int value = 0;
+        if (c >= 'A' && c <= 'Z') {
+            value = c - 'A';
+        } else if (c >= 'a' && c <= 'z') {
+            value = c - 'a' + 26;
+        } else if (c >= '0' && c <= '9') {
+            value = c - '0' + 52;
+        } else if (c == '+' || c == '-') {
+            value = 62;
+        } else if (c == '/' || c == '_') {
+            value = 63;
+        } else if (c == '=') {
+            break;
+        } else {
+            return std::nullopt;
+        }
+        bits = ((bits << 6) | static_cast<unsigned>(value)) & 0xFFFFFFu;
+        count += 6;
+        if (count >= 8) {
+            count -= 8;
+            out += static_cast<char>((bits >> count) & 0xFFu);
+        }
+    }
+    return out;
+}
+
+/// The user name and password of an `Authorization: Basic ...` value.
+std::optional<std::pair<std::string, std::string>> basic_credentials(std::string_view value) {
+    constexpr std::string_view scheme = "basic ";
+    if (value.size() < scheme.size() || !iequals(value.substr(0, scheme.size()), scheme)) {
+        return std::nullopt;
+    }
+    auto decoded = base64_decode(value.substr(scheme.size()));
+    if (!decoded) {
+        return std::nullopt;
+    }
+    const auto colon = decoded->find(':');
+    if (colon == std::string::npos) {
+        return std::nullopt;
+    }
+    return std::pair{decoded->substr(0, colon), decoded->substr(colon + 1)};
+}
+
+Reply text_reply(int status, std::string text) {
+    Reply reply;
+    reply.status = status;
+    reply.content_type = "text/plain; charset=utf-8";
+    reply.body = std::move(text);
+    return reply;
+}
+
+/// The environment git needs whatever the machine's configuration says.
+std::map<std::string, std::optional<std::string>> git_environment() {
+    const char* path = std::getenv("PATH");
+    return {{"PATH", path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin"},
+            {"GIT_CONFIG_NOSYSTEM", "1"},
+            {"GIT_CONFIG_GLOBAL", "/dev/null"},
+            {"GIT_TERMINAL_PROMPT", "0"},
+            {"LANG", "C"}};
+}
+
+util::ProcessResult run_git(const std::vector<std::string>& args) {
+    util::ProcessOptions options;
+    options.clean_env = true;
+    options.env = git_environment();
+    options.timeout = k_cgi_timeout;
+    std::vector<std::string> argv{"git"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return util::run_process(argv, options);
+}
+
+/// Turns a CGI program's output (headers, a blank line, the body) into a reply.
+Reply parse_cgi_output(const std::string& out) {
+    auto end = out.find("\r\n\r\n");
+    std::size_t skip = 4;
+    if (const auto lf = out.find("\n\n"); lf != std::string::npos && lf < end) {
+        end = lf;
+        skip = 2;
+    }
+    if (end == std::string::npos) {
+        return text_reply(502, "git http-backend printed no CGI headers\n");
+    }
+    Reply reply;
+    reply.content_type.clear();
+    std::size_t pos = 0;
+    while (pos < end) {
+        auto eol = std::min(out.find('\n', pos), end);
+        std::string line = out.substr(pos, eol - pos);
+        pos = eol + 1;
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) {
+            continue;
+        }
+        const std::string name = line.substr(0, colon);
+        std::string value = line.substr(colon + 1);
+        value.erase(0, std::min(value.find_first_not_of(' '), value.size()));
+        if (iequals(name, "Status")) {
+            const auto number = parse_number(std::string_view(value).substr(0, 3));
+            reply.status =
+                number && *number >= 100 && *number <= 599 ? static_cast<int>(*number) : 500;
+        } else if (iequals(name, "Content-Type")) {
+            reply.content_type = value;
+        } else {
+            reply.headers.emplace_back(name, value);
+        }
+    }
+    reply.body = out.substr(end + skip);
+    return reply;
+}
+
+/// Runs `git http-backend` for one request; never throws.
+Reply run_cgi(const CgiCall& call) {
+    util::ProcessOptions options;
+    options.clean_env = true;
+    options.env = call.env;
+    options.stdin_data = call.body;
+    options.timeout = k_cgi_timeout;
+    try {
+        const auto result = util::run_process({"git", "http-backend"}, options);
+        if (result.timed_out) {
+            return text_reply(504, "git http-backend timed out\n");
+        }
+        if (result.out.empty()) {
+            return text_reply(500, "git http-backend failed: " + result.err);
+        }
+        return parse_cgi_output(result.out);
+    } catch (const std::exception& e) {
+        return text_reply(500, std::string("cannot run git http-backend: ") + e.what() + "\n");
+    }
+}
+
 } // namespace
 
 struct FakeForge::Impl {
@@ -142,6 +302,15 @@ struct FakeForge::Impl {
         return flavor == FakeForgeFlavor::gitea ? origin() + std::string(k_gitea_prefix) : origin();
     }
     std::string web_url() const { return origin() + "/" + owner + "/" + repo; }
+    /// For a path under `/OWNER/REPO.git/`, the rest of it (from its `/`), else std::nullopt.
+    std::optional<std::string> git_path_info(std::string_view raw_path) const {
+        const std::string path = percent_decode(raw_path, false);
+        const std::string prefix = "/" + owner + "/" + repo + ".git";
+        if (!path.starts_with(prefix + "/")) {
+            return std::nullopt;
+        }
+        return path.substr(prefix.size());
+    }
 
     void accept();
     Reply handle(const http::request<http::string_body>& request);
@@ -154,6 +323,9 @@ struct FakeForge::Impl {
     tcp::acceptor acceptor;
     const std::uint16_t port;
     std::thread thread;
+    // Rationale: declared after `io` so that it is destroyed first, with the sessions its
+    // pending calls hold.
+    asio::thread_pool cgi_pool{2};
 
     mutable std::mutex mutex;
     std::string token;
@@ -170,9 +342,11 @@ struct FakeForge::Impl {
     bool list_headers = true;
     std::vector<FakeFault> faults;
     std::vector<RecordedRequest> requests;
+    std::optional<std::filesystem::path> git_repo;
 
 private:
     Reply route(const RecordedRequest& request);
+    Reply git(const RecordedRequest& request, const std::string& path_info) const;
     Reply error(int status, std::string_view message) const;
     Reply page(const std::string& api_path, const std::map<std::string, std::string>& query,
                const json& items, bool paged);
@@ -198,6 +372,39 @@ private:
     void read_next() {
         m_parser.emplace();
         m_parser->body_limit(k_max_request_body);
+        http::async_read_header(m_socket, m_buffer, *m_parser,
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                    self->on_header(ec);
+                                });
+    }
+
+    void on_header(beast::error_code ec) {
+        if (ec) {
+            on_read(ec);
+            return;
+        }
+        const auto& request = m_parser->get();
+        const std::string_view target(request.target().data(), request.target().size());
+        if (m_impl.git_path_info(target.substr(0, target.find('?')))) {
+            m_parser->body_limit(k_max_git_body);
+        }
+        const auto expect = request[http::field::expect];
+        if (iequals(std::string_view(expect.data(), expect.size()), "100-continue")) {
+            auto raw = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
+            asio::async_write(m_socket, asio::buffer(*raw),
+                              [self = shared_from_this(), raw](beast::error_code e, std::size_t) {
+                                  if (e) {
+                                      self->close();
+                                      return;
+                                  }
+                                  self->read_body();
+                              });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
         http::async_read(
             m_socket, m_buffer, *m_parser,
             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -217,6 +424,24 @@ private:
         }
         auto reply = std::make_shared<Reply>(m_impl.handle(m_parser->get()));
         const bool keep_alive = m_parser->get().keep_alive();
+        if (reply->cgi) {
+            // Rationale: git may take a while; the io thread keeps serving meanwhile.
+            asio::post(m_impl.cgi_pool, [self = shared_from_this(), reply, keep_alive,
+                                         executor = m_socket.get_executor()] {
+                auto answer = std::make_shared<Reply>(run_cgi(*reply->cgi));
+                answer->headers.insert(answer->headers.end(), reply->headers.begin(),
+                                       reply->headers.end());
+                answer->truncate = reply->truncate;
+                answer->delay = reply->delay;
+                asio::post(executor,
+                           [self, answer, keep_alive] { self->answer(answer, keep_alive); });
+            });
+            return;
+        }
+        answer(reply, keep_alive);
+    }
+
+    void answer(const std::shared_ptr<Reply>& reply, bool keep_alive) {
         if (reply->delay.count() > 0) {
             m_timer.expires_after(reply->delay);
             m_timer.async_wait([self = shared_from_this(), reply, keep_alive](beast::error_code e) {
@@ -498,7 +723,10 @@ Reply FakeForge::Impl::handle(const http::request<http::string_body>& request) {
                                 {},
                                 fault->body,
                                 false,
+                                {},
                                 {}};
+        } else if (const auto path_info = git_path_info(recorded.path); path_info && git_repo) {
+            reply = git(recorded, *path_info);
         } else {
             reply = route(recorded);
         }
@@ -510,6 +738,48 @@ Reply FakeForge::Impl::handle(const http::request<http::string_body>& request) {
         reply.truncate = fault->truncate;
         reply.delay = fault->delay;
     }
+    return reply;
+}
+
+Reply FakeForge::Impl::git(const RecordedRequest& request, const std::string& path_info) const {
+    std::optional<std::pair<std::string, std::string>> credentials;
+    if (const auto it = request.headers.find("authorization"); it != request.headers.end()) {
+        credentials = basic_credentials(it->second);
+    }
+    if (!token.empty() && (!credentials || credentials->second != token)) {
+        Reply reply = text_reply(401, "authentication required\n");
+        reply.headers.emplace_back("WWW-Authenticate", "Basic realm=\"fake\"");
+        return reply;
+    }
+    auto call = std::make_shared<CgiCall>();
+    call->env = git_environment();
+    const auto header = [&](const std::string& name) -> std::optional<std::string> {
+        const auto it = request.headers.find(name);
+        return it == request.headers.end() ? std::nullopt : std::optional(it->second);
+    };
+    call->env.insert({{"HOME", git_repo->string()},
+                      {"GATEWAY_INTERFACE", "CGI/1.1"},
+                      {"SERVER_PROTOCOL", "HTTP/1.1"},
+                      {"GIT_PROJECT_ROOT", git_repo->string()},
+                      {"GIT_HTTP_EXPORT_ALL", "1"},
+                      {"PATH_INFO", path_info},
+                      {"REQUEST_METHOD", request.method},
+                      {"QUERY_STRING", request.query},
+                      {"CONTENT_LENGTH", std::to_string(request.body.size())},
+                      {"CONTENT_TYPE", header("content-type")},
+                      {"HTTP_CONTENT_ENCODING", header("content-encoding")},
+                      {"HTTP_GIT_PROTOCOL", header("git-protocol")},
+                      {"GIT_PROTOCOL", header("git-protocol")},
+                      {"REMOTE_ADDR", "127.0.0.1"},
+                      {"REMOTE_USER", credentials && !credentials->first.empty()
+                                          ? std::optional(credentials->first)
+                                          : std::nullopt},
+                      {"GIT_CONFIG_COUNT", "1"},
+                      {"GIT_CONFIG_KEY_0", "http.receivepack"},
+                      {"GIT_CONFIG_VALUE_0", "true"}});
+    call->body = request.body;
+    Reply reply;
+    reply.cgi = std::move(call);
     return reply;
 }
 
@@ -730,13 +1000,13 @@ Reply FakeForge::Impl::route(const RecordedRequest& request) {
         const auto at = std::find(issue.labels.begin(), issue.labels.end(), name);
         if (at == issue.labels.end()) {
             if (gitea) {
-                return Reply{204, "", {}, "", false, {}};
+                return Reply{204, "", {}, "", false, {}, {}};
             }
             return error(404, "Label does not exist");
         }
         issue.labels.erase(at);
         if (gitea) {
-            return Reply{204, "", {}, "", false, {}};
+            return Reply{204, "", {}, "", false, {}, {}};
         }
         Reply reply;
         reply.body = issue_labels_json(issue).dump();
@@ -765,6 +1035,8 @@ FakeForge::~FakeForge() {
     if (m_impl->thread.joinable()) {
         m_impl->thread.join();
     }
+    m_impl->cgi_pool.stop();
+    m_impl->cgi_pool.join();
 }
 
 std::string FakeForge::base_url() const {
@@ -848,6 +1120,40 @@ void FakeForge::set_list_headers(bool on) {
 void FakeForge::add_fault(FakeFault fault) {
     const std::lock_guard lock(m_impl->mutex);
     m_impl->faults.push_back(std::move(fault));
+}
+
+void FakeForge::serve_git(std::filesystem::path bare_repo) {
+    bare_repo = std::filesystem::absolute(bare_repo);
+    if (!std::filesystem::exists(bare_repo / "HEAD")) {
+        const auto result =
+            run_git({"init", "--quiet", "--bare", "--initial-branch=main", bare_repo.string()});
+        if (result.exit_code != 0) {
+            throw std::runtime_error("cannot create " + bare_repo.string() + ": " + result.err);
+        }
+    }
+    const std::lock_guard lock(m_impl->mutex);
+    m_impl->git_repo = std::move(bare_repo);
+}
+
+std::optional<std::string> FakeForge::git_ref(const std::string& ref) const {
+    std::optional<std::filesystem::path> repo;
+    {
+        const std::lock_guard lock(m_impl->mutex);
+        repo = m_impl->git_repo;
+    }
+    if (!repo) {
+        return std::nullopt;
+    }
+    const auto result = run_git({"--git-dir=" + repo->string(), "rev-parse", "--verify", "--quiet",
+                                 "--end-of-options", ref + "^{commit}"});
+    std::string commit = result.out;
+    while (!commit.empty() && (commit.back() == '\n' || commit.back() == '\r')) {
+        commit.pop_back();
+    }
+    if (result.exit_code != 0 || commit.empty()) {
+        return std::nullopt;
+    }
+    return commit;
 }
 
 std::optional<FakeIssue> FakeForge::issue(std::int64_t number) const {

@@ -1,9 +1,11 @@
-// A loopback HTTP server speaking the subset of the Gitea or GitHub API forgebot uses, with faults.
+// A loopback HTTP server speaking the subset of the Gitea or GitHub API forgebot uses, with faults
+// and, on request, real git hosting over smart HTTP.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -84,7 +86,8 @@ public:
     FakeForgeFlavor flavor() const;
 
     /// Requests must then carry `Authorization: token TOKEN` (Gitea) or `Bearer TOKEN` (GitHub),
-    /// else 401. Empty (the default) accepts anything.
+    /// and git requests HTTP Basic credentials whose password is TOKEN (any user name), else 401
+    /// (git's with `WWW-Authenticate: Basic realm="fake"`). Empty (the default) accepts anything.
     void set_token(std::string token);
     /// The login comments created through the API are attributed to (default "forgebot").
     void set_user(std::string login);
@@ -105,8 +108,20 @@ public:
     void set_comment_paging(bool paged);
     /// false drops Link and X-Total-Count headers from list answers.
     void set_list_headers(bool on);
-    /// Scripts a fault; several may be queued, the first matching one answers.
+    /// Scripts a fault; several may be queued, the first matching one answers. Git requests are
+    /// matched by their full path (`/o/r.git/git-receive-pack`).
     void add_fault(FakeFault fault);
+
+    /// Hosts the bare repository `bare_repo` (created empty, initial branch "main", when missing)
+    /// over git's smart HTTP protocol at `ORIGIN/OWNER/REPO.git`, the default clone_url: requests
+    /// under that path are answered by `git http-backend` run as a CGI, pushes included. Git
+    /// requests are recorded like API requests (path as received, e.g. `/o/r.git/info/refs`).
+    /// Bodies up to 64 MiB are accepted there. Throws std::runtime_error when git cannot create
+    /// the repository.
+    void serve_git(std::filesystem::path bare_repo);
+    /// The commit `ref` (e.g. `refs/heads/main`) names in the hosted repository, std::nullopt
+    /// when it names none or nothing is hosted.
+    std::optional<std::string> git_ref(const std::string& ref) const;
 
     std::optional<FakeIssue> issue(std::int64_t number) const;
     std::vector<FakeComment> comments(std::int64_t number) const;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 namespace forgebot::testing {
 
@@ -10,6 +11,9 @@ namespace forgebot::testing {
 class TempDir {
 public:
     TempDir();
+    /// Creates a fresh directory named `prefix` plus six random characters in `parent` (for
+    /// paths that must stay short, such as Unix sockets: `TempDir("/tmp", "fbt-")`).
+    TempDir(const std::filesystem::path& parent, const std::string& prefix);
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
