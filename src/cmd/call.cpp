@@ -48,8 +48,9 @@ nlohmann::json parse_value(const std::string& key, const std::string& text) {
         return read_value_source(text == "-" ? text : text.substr(1), key);
     }
     const std::size_t digits_from = !text.empty() && text.front() == '-' ? 1 : 0;
-    const bool whole_number = text.size() > digits_from && text.size() - digits_from <= 18 &&
-                              text.find_first_not_of("0123456789", digits_from) == std::string::npos;
+    const bool whole_number =
+        text.size() > digits_from && text.size() - digits_from <= 18 &&
+        text.find_first_not_of("0123456789", digits_from) == std::string::npos;
     if (whole_number) {
         return std::stoll(text);
     }
@@ -93,19 +94,29 @@ int run_call(const CallOptions& options) {
     if (socket.empty()) {
         throw Error(Errc::usage, "no sidecar socket: set FORGEBOT_SIDECAR_SOCKET or pass --socket");
     }
-    const nlohmann::json request = {
-        {"jsonrpc", "2.0"}, {"id", 1}, {"method", options.method}, {"params", build_params(options)}};
+    const nlohmann::json request = {{"jsonrpc", "2.0"},
+                                    {"id", 1},
+                                    {"method", options.method},
+                                    {"params", build_params(options)}};
 
-    const auto timeout = std::chrono::milliseconds(static_cast<long long>(options.timeout_seconds * 1000));
+    const auto timeout =
+        std::chrono::milliseconds(static_cast<long long>(options.timeout_seconds * 1000));
     forge::CurlTransport transport(std::chrono::seconds(5), timeout, socket);
     forge::HttpResponse response;
     try {
-        response = transport.send({"POST",
-                                   "http://sidecar/rpc",
-                                   {{"Content-Type", "application/json"}},
-                                   request.dump()});
+        response = transport.send(
+            {"POST", "http://sidecar/rpc", {{"Content-Type", "application/json"}}, request.dump()});
     } catch (const Error& e) {
         throw Error(Errc::unavailable, "cannot reach the sidecar at " + socket + ": " + e.what());
+    }
+    if (response.status >= 400 && response.status < 500) {
+        // Reached, and refused by the sidecar itself (413: a request over 1 MiB): not exit 3.
+        const auto refusal = nlohmann::json::parse(response.body, nullptr, false);
+        const std::string reason =
+            refusal.is_object() ? refusal.value("error", std::string()) : std::string();
+        throw Error(Errc::failure, "the sidecar refused the request" +
+                                       (reason.empty() ? std::string() : ": " + reason) +
+                                       " (HTTP " + std::to_string(response.status) + ")");
     }
     if (response.status != 200) {
         throw Error(Errc::unavailable, "the sidecar at " + socket + " answered HTTP " +
@@ -115,7 +126,8 @@ int run_call(const CallOptions& options) {
     try {
         reply = nlohmann::json::parse(response.body);
     } catch (const nlohmann::json::exception&) {
-        throw Error(Errc::unavailable, "the sidecar at " + socket + " answered something that is not JSON");
+        throw Error(Errc::unavailable,
+                    "the sidecar at " + socket + " answered something that is not JSON");
     }
     if (const auto error = reply.find("error"); error != reply.end()) {
         std::string message = error->value("message", std::string("unknown error"));

@@ -31,22 +31,27 @@ const std::vector<std::string>& done_statuses() {
 } // namespace
 
 RpcError to_rpc_error(const Error& error, const std::vector<std::int64_t>& writable) {
+    const auto* fe = dynamic_cast<const forge::ForgeError*>(&error);
     switch (error.code()) {
-    case Errc::scope_denied: return RpcError(rpc_code::scope_denied, error.what(), {{"writable", writable}});
-    case Errc::not_found: return RpcError(rpc_code::not_found, error.what());
-    case Errc::unavailable:
-    case Errc::timed_out:
-    case Errc::rate_limited: {
+    case Errc::scope_denied:
+        return RpcError(rpc_code::scope_denied, error.what(), {{"writable", writable}});
+    case Errc::not_found:
+        return RpcError(rpc_code::not_found, error.what());
+    default:
+        break;
+    }
+    // Rationale: 502, 503 and 504 say the forge cannot answer for now, not that it refused; the
+    // agent should wait (Retry-After) and try again, as after a timeout.
+    const bool gateway_down = fe != nullptr && fe->http_status() >= 502 && fe->http_status() <= 504;
+    if (gateway_down || error.code() == Errc::unavailable || error.code() == Errc::timed_out ||
+        error.code() == Errc::rate_limited) {
         nlohmann::json data = nullptr;
-        if (const auto* fe = dynamic_cast<const forge::ForgeError*>(&error);
-            fe != nullptr && fe->retry_after()) {
+        if (fe != nullptr && fe->retry_after()) {
             data = {{"retry_after", fe->retry_after()->count()}};
         }
         return RpcError(rpc_code::forge_unavailable, error.what(), data);
     }
-    default: break;
-    }
-    if (const auto* fe = dynamic_cast<const forge::ForgeError*>(&error); fe != nullptr) {
+    if (fe != nullptr) {
         return RpcError(rpc_code::forge_error, error.what(),
                         {{"status", fe->http_status()}, {"forge_message", fe->forge_message()}});
     }
@@ -55,8 +60,8 @@ RpcError to_rpc_error(const Error& error, const std::vector<std::int64_t>& writa
 
 Service::Service(RunScope scope, forge::ScopedForge& forge, QueueWriter& queue, AuditLog& audit,
                  BranchPusher* pusher, std::function<std::chrono::sys_seconds()> clock)
-    : m_scope(std::move(scope)), m_forge(forge), m_queue(queue), m_audit(audit),
-      m_pusher(pusher), m_clock(clock ? std::move(clock) : util::now_seconds) {
+    : m_scope(std::move(scope)), m_forge(forge), m_queue(queue), m_audit(audit), m_pusher(pusher),
+      m_clock(clock ? std::move(clock) : util::now_seconds) {
     install();
 }
 
@@ -79,17 +84,21 @@ void Service::audit(const std::string& method, std::optional<std::int64_t> targe
     m_audit.record(entry);
 }
 
-nlohmann::json Service::write_call(const std::string& method, const nlohmann::json& params,
-                                   const std::string& verb,
-                                   const std::function<std::string(std::int64_t)>& action) {
-    std::int64_t number = 0;
+std::int64_t Service::audited_number(const std::string& method, const nlohmann::json& params,
+                                     const std::string& verb) {
     try {
-        number = number_param(params);
+        return number_param(params);
     } catch (const RpcError& e) {
         audit(method, std::nullopt, store::AuditOutcome::denied,
               "denied " + verb + ": " + e.what());
         throw;
     }
+}
+
+nlohmann::json Service::write_call(const std::string& method, const nlohmann::json& params,
+                                   const std::string& verb,
+                                   const std::function<std::string(std::int64_t)>& action) {
+    const std::int64_t number = audited_number(method, params, verb);
     try {
         const std::string summary = action(number);
         audit(method, number, store::AuditOutcome::ok, summary);
@@ -111,13 +120,14 @@ nlohmann::json Service::write_call(const std::string& method, const nlohmann::js
 }
 
 void Service::install() {
-    m_dispatcher.add("ping", [](const nlohmann::json&) { return nlohmann::json("pong"); }, false);
+    m_dispatcher.add(
+        "ping", [](const nlohmann::json&) { return nlohmann::json("pong"); }, false);
 
     // Reads: any number, audited.
     auto read = [this](const std::string& method, const std::string& what,
                        const std::function<nlohmann::json(std::int64_t)>& action) {
         m_dispatcher.add(method, [this, method, what, action](const nlohmann::json& params) {
-            const std::int64_t number = number_param(params);
+            const std::int64_t number = audited_number(method, params, method);
             try {
                 nlohmann::json result = action(number);
                 audit(method, number, store::AuditOutcome::ok,
@@ -130,11 +140,11 @@ void Service::install() {
             }
         });
     };
-    read("read_issue", "issue", [this](std::int64_t n) { return nlohmann::json(m_forge.read_issue(n)); });
+    read("read_issue", "issue",
+         [this](std::int64_t n) { return nlohmann::json(m_forge.read_issue(n)); });
     read("read_pr", "PR", [this](std::int64_t n) { return nlohmann::json(m_forge.read_pr(n)); });
-    read("read_comments", "comments of", [this](std::int64_t n) {
-        return nlohmann::json(m_forge.read_comments(n));
-    });
+    read("read_comments", "comments of",
+         [this](std::int64_t n) { return nlohmann::json(m_forge.read_comments(n)); });
 
     m_dispatcher.add("post_comment", [this](const nlohmann::json& params) {
         return write_call("post_comment", params, "comment", [this, &params](std::int64_t n) {
@@ -174,9 +184,18 @@ void Service::install() {
     });
 
     m_dispatcher.add("open_pr", [this](const nlohmann::json& params) -> nlohmann::json {
-        const std::string title = string_param(params, "title");
-        const std::string body = string_param(params, "body");
-        const auto base = optional_string_param(params, "base");
+        std::string title;
+        std::string body;
+        std::optional<std::string> base;
+        try {
+            title = string_param(params, "title");
+            body = string_param(params, "body");
+            base = optional_string_param(params, "base");
+        } catch (const RpcError& e) {
+            audit("open_pr", std::nullopt, store::AuditOutcome::denied,
+                  std::string("denied PR: ") + e.what());
+            throw;
+        }
         if (!m_scope.branch) {
             audit("open_pr", std::nullopt, store::AuditOutcome::denied,
                   "denied PR: this run has no branch");
@@ -223,9 +242,15 @@ void Service::install() {
             }
         }
         const nlohmann::json event = {
-            {"event_id", id},   {"type", "done"},       {"identity", m_scope.identity},
-            {"owner", m_scope.owner}, {"repo", m_scope.repo}, {"issue", m_scope.issue},
-            {"pr", pr},         {"status", status},     {"summary", summary},
+            {"event_id", id},
+            {"type", "done"},
+            {"identity", m_scope.identity},
+            {"owner", m_scope.owner},
+            {"repo", m_scope.repo},
+            {"issue", m_scope.issue},
+            {"pr", pr},
+            {"status", status},
+            {"summary", summary},
             {"at", util::format_utc(m_clock())},
         };
         try {

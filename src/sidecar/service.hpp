@@ -47,8 +47,7 @@ struct RunScope {
 class Service {
 public:
     Service(RunScope scope, forge::ScopedForge& forge, QueueWriter& queue, AuditLog& audit,
-            BranchPusher* pusher,
-            std::function<std::chrono::sys_seconds()> clock = nullptr);
+            BranchPusher* pusher, std::function<std::chrono::sys_seconds()> clock = nullptr);
 
     /// The method table, ready to answer request bodies.
     const Dispatcher& dispatcher() const noexcept { return m_dispatcher; }
@@ -60,6 +59,10 @@ private:
     void install();
     void audit(const std::string& method, std::optional<std::int64_t> target,
                store::AuditOutcome outcome, const std::string& summary);
+    /// The positive `number` param; a malformed one is audited as denied ("denied VERB: ...")
+    /// and rethrown as RpcError(invalid_params).
+    std::int64_t audited_number(const std::string& method, const nlohmann::json& params,
+                                const std::string& verb);
     nlohmann::json write_call(const std::string& method, const nlohmann::json& params,
                               const std::string& verb,
                               const std::function<std::string(std::int64_t)>& action);
@@ -74,8 +77,8 @@ private:
 };
 
 /// The JSON-RPC error for a forgebot::Error met while serving `method`: scope_denied → -32001
-/// (data.writable), not_found → -32003, unreachable/timed out/rate limited → -32004
-/// (data.retry_after when known), other forge failures → -32002 (data.status,
+/// (data.writable), not_found → -32003, unreachable/timed out/rate limited or HTTP 502-504 →
+/// -32004 (data.retry_after when known), other forge failures → -32002 (data.status,
 /// data.forge_message), anything else → -32603.
 RpcError to_rpc_error(const Error& error, const std::vector<std::int64_t>& writable);
 

@@ -29,6 +29,10 @@ struct ProcessOptions {
     std::chrono::milliseconds timeout{0};
 };
 
+/// The environment a child gets under `options` (clean_env and env applied), as NAME=VALUE
+/// strings sorted by name.
+std::vector<std::string> child_environment(const ProcessOptions& options);
+
 /// Runs argv[0] (searched on PATH when it has no slash) with argv and waits for it. Descriptors
 /// other than 0-2 are not inherited (pipes are close-on-exec). Throws Error{Errc::io} when the
 /// child cannot be created; an exec failure is exit code 127 with the reason on `err`.

@@ -1,5 +1,7 @@
-// Test helpers for the store tests: a private temporary directory, file bytes, scoped env vars.
+// Test helpers for the store tests: file bytes, scoped env vars (and the shared TempDir).
 #pragma once
+
+#include "fakes/temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -11,31 +13,6 @@
 #include <system_error>
 
 namespace forgebot::testing {
-
-/// A fresh directory under the system temp dir, removed with everything in it on destruction.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "forgebot-store-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw std::runtime_error("mkdtemp failed for " + pattern);
-        }
-        m_path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(m_path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    /// The directory.
-    const std::filesystem::path& path() const noexcept { return m_path; }
-
-private:
-    std::filesystem::path m_path;
-};
 
 /// The whole content of `file`.
 inline std::string read_bytes(const std::filesystem::path& file) {
