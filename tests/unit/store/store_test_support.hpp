@@ -1,6 +1,7 @@
 // Test helpers for the store tests: file bytes, scoped env vars (and the shared TempDir).
 #pragma once
 
+#include "fakes/scoped_env.hpp"
 #include "fakes/temp_dir.hpp"
 
 #include <cstdlib>
@@ -25,31 +26,5 @@ inline void write_bytes(const std::filesystem::path& file, const std::string& by
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out << bytes;
 }
-
-/// Sets (or, with std::nullopt, unsets) an environment variable and restores it on destruction.
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const std::optional<std::string>& value) : m_name(name) {
-        if (const char* old = std::getenv(name)) {
-            m_old = old;
-        }
-        set(value);
-    }
-    ~ScopedEnv() { set(m_old); }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-    void set(const std::optional<std::string>& value) {
-        if (value) {
-            ::setenv(m_name.c_str(), value->c_str(), 1);
-        } else {
-            ::unsetenv(m_name.c_str());
-        }
-    }
-
-    std::string m_name;
-    std::optional<std::string> m_old;
-};
 
 } // namespace forgebot::testing
