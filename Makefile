@@ -3,8 +3,10 @@ BUILD ?= build
 BUILD_TYPE ?= Debug
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+BENCH_BUILD ?= build-release
+FUZZ_BUILD ?= build-fuzz
 
-.PHONY: all bootstrap configure build test demo format clean
+.PHONY: all bootstrap configure build test fuzz-smoke bench demo format clean
 
 all: build
 
@@ -21,6 +23,15 @@ build: configure
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	$(MAKE) fuzz-smoke
+
+# libFuzzer targets, built with clang in $(FUZZ_BUILD), run briefly (docs/FUZZING.md).
+fuzz-smoke: bootstrap
+	FUZZ_BUILD=$(FUZZ_BUILD) JOBS=$(JOBS) ./scripts/fuzz-smoke
+
+# The sidecar benchmark, Release build in $(BENCH_BUILD) (docs/PERFORMANCE.md); not part of test.
+bench: bootstrap
+	BENCH_BUILD=$(BENCH_BUILD) JOBS=$(JOBS) ./bench/run
 
 demo: configure
 	cmake --build $(BUILD) -j $(JOBS) --target forgebot
@@ -30,4 +41,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BENCH_BUILD) $(FUZZ_BUILD)

@@ -3,6 +3,7 @@
 #include "cmd/cli.hpp"
 #include "cmd/registry.hpp"
 #include "forge/client.hpp"
+#include "forge/curl_transport.hpp"
 #include "forge/scoped_forge.hpp"
 #include "sidecar/audit.hpp"
 #include "sidecar/http_server.hpp"
@@ -18,6 +19,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <mutex>
 #include <sstream>
 
 namespace forgebot::cmd {
@@ -41,6 +43,38 @@ struct SidecarOptions {
     std::string audit_log;
     std::string log_level = "info";
     std::size_t workers = 8;
+};
+
+/// A CurlTransport made on the first request. Rationale: initialising libcurl loads and sets up
+/// its TLS library (about 2.5 MiB of resident pages), which a sidecar whose agent only pings or
+/// signals done never needs. Thread-safe, as CurlTransport is.
+class LazyCurlTransport final : public forge::HttpTransport {
+public:
+    LazyCurlTransport(std::chrono::milliseconds connect_timeout,
+                      std::chrono::milliseconds total_timeout)
+        : m_connect_timeout(connect_timeout), m_total_timeout(total_timeout) {}
+
+    forge::HttpResponse send(const forge::HttpRequest& request) override {
+        return transport().send(request);
+    }
+
+private:
+    /// The transport, made now if need be; when making it throws, the next call tries again.
+    /// Rationale: a mutex, not std::call_once, whose retry after a throw libstdc++ does not
+    /// support on every target (GCC bug 66146).
+    forge::CurlTransport& transport() {
+        const std::lock_guard lock(m_mutex);
+        if (!m_transport) {
+            m_transport =
+                std::make_unique<forge::CurlTransport>(m_connect_timeout, m_total_timeout);
+        }
+        return *m_transport;
+    }
+
+    std::chrono::milliseconds m_connect_timeout;
+    std::chrono::milliseconds m_total_timeout;
+    std::mutex m_mutex;
+    std::unique_ptr<forge::CurlTransport> m_transport;
 };
 
 std::string read_token(const SidecarOptions& options) {
@@ -89,7 +123,8 @@ int run_sidecar(const SidecarOptions& options) {
     config.owner = options.owner;
     config.repo = options.repo;
     config.token = read_token(options);
-    const auto client = forge::make_forge(config);
+    const auto client = forge::make_forge(
+        config, std::make_shared<LazyCurlTransport>(config.connect_timeout, config.total_timeout));
     forge::ScopedForge scoped(*client, options.issue);
     for (const auto pr : options.prs) {
         if (pr <= 0) {
@@ -99,9 +134,9 @@ int run_sidecar(const SidecarOptions& options) {
     }
 
     const std::filesystem::path queue_dir = options.queue_dir;
-    const std::filesystem::path audit_path =
-        options.audit_log.empty() ? queue_dir.parent_path() / "audit.jsonl"
-                                  : std::filesystem::path(options.audit_log);
+    const std::filesystem::path audit_path = options.audit_log.empty()
+                                                 ? queue_dir.parent_path() / "audit.jsonl"
+                                                 : std::filesystem::path(options.audit_log);
     sidecar::QueueWriter queue(queue_dir);
     sidecar::AuditLog audit(audit_path, store::default_database_path());
 
@@ -116,7 +151,9 @@ int run_sidecar(const SidecarOptions& options) {
         push.mirror = queue_dir.parent_path() / "push.git";
         push.kind = config.kind;
         push.token = config.token;
-        push.clone_url = [&scoped] { return scoped.clone_url(); };
+        push.clone_url = [&scoped] {
+            return scoped.clone_url();
+        };
         pusher = std::make_unique<sidecar::GitPusher>(std::move(push));
     }
     sidecar::Service service(scope, scoped, queue, audit, pusher.get());
@@ -176,7 +213,8 @@ void add_sidecar(CLI::App& parent, Outcome& outcome) {
         ->envname("FORGEBOT_WORKSPACE");
     app->add_option("--branch", o->branch, "The run's own branch (push_branch, open_pr)")
         ->envname("FORGEBOT_BRANCH");
-    app->add_option("--token-fd", o->token_fd, "Read the forge token from this inherited descriptor");
+    app->add_option("--token-fd", o->token_fd,
+                    "Read the forge token from this inherited descriptor");
     app->add_option("--token-file", o->token_file, "Read the forge token from a mode-0600 file")
         ->envname("FORGE_TOKEN_FILE");
     app->add_option("--audit-log", o->audit_log, "JSON-lines audit log [QUEUE_DIR/../audit.jsonl]")
