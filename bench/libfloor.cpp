@@ -1,8 +1,8 @@
 // The memory floor for forgebot's libraries: a program that links the shared libraries forgebot
-// links (libcurl and its dependencies, libcrypto, libsqlite3, libstdc++), listens on a Unix
+// links at start (libcrypto, libsqlite3, libstdc++; libcurl is loaded only on a first forge
+// call), listens on a Unix
 // socket so the benchmark knows it is up, and waits. Its RSS is what loading those costs.
 #include <cstring>
-#include <curl/curl.h>
 #include <iostream>
 #include <openssl/crypto.h>
 #include <sqlite3.h>
@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
     }
     if (argv[1][0] == '\0') {
         // Never taken: uses each library so the linker keeps it (and the loader maps it).
-        std::cout << curl_version() << OpenSSL_version(OPENSSL_VERSION) << sqlite3_libversion();
+        std::cout << OpenSSL_version(OPENSSL_VERSION) << sqlite3_libversion();
         return 2;
     }
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

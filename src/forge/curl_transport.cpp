@@ -1,6 +1,7 @@
 // The libcurl adapter: one easy handle, options set per request, CURLcode translated to ForgeError.
 #include "forge/curl_transport.hpp"
 
+#include "forge/curl_library.hpp"
 #include "forge/forge_error.hpp"
 
 #include <array>
@@ -19,14 +20,14 @@ struct CurlTransport::Handle {
 
 namespace {
 
-/// Initialises libcurl once per process. Rationale: curl_global_init must not race with itself
-/// and clients may be created from several threads; a function-local static is the language's
-/// call_once (initialised exactly once, other threads wait) and stays immutable afterwards.
-void init_curl_once() {
-    static const CURLcode result = curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (result != CURLE_OK) {
-        throw ForgeError(Errc::unavailable,
-                         std::string("cannot initialise libcurl: ") + curl_easy_strerror(result));
+/// libcurl's entry points, as a transport failure when it cannot be loaded.
+const CurlLibrary& curl_api() {
+    try {
+        return curl_library();
+    } catch (const ForgeError&) {
+        throw;
+    } catch (const Error& e) {
+        throw ForgeError(Errc::unavailable, e.what());
     }
 }
 
@@ -98,8 +99,9 @@ std::string lower_first(std::string text) {
 }
 
 ForgeError transport_error(CURLcode code, const char* error_buffer, bool too_large) {
+    const CurlLibrary& api = curl_library();
     const std::string detail =
-        lower_first(error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code));
+        lower_first(error_buffer[0] != '\0' ? error_buffer : api.easy_strerror(code));
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
         return {Errc::unavailable, "timed out: " + detail};
@@ -142,10 +144,10 @@ struct HeaderList {
     HeaderList() = default;
     HeaderList(const HeaderList&) = delete;
     HeaderList& operator=(const HeaderList&) = delete;
-    ~HeaderList() { curl_slist_free_all(list); }
+    ~HeaderList() { curl_library().slist_free_all(list); }
 
     void add(const std::string& line) {
-        curl_slist* grown = curl_slist_append(list, line.c_str());
+        curl_slist* grown = curl_library().slist_append(list, line.c_str());
         if (grown == nullptr) {
             throw ForgeError(Errc::unavailable, "out of memory building request headers");
         }
@@ -160,8 +162,7 @@ CurlTransport::CurlTransport(std::chrono::milliseconds connect_timeout,
     : m_handle(std::make_unique<Handle>()), m_connect_timeout(connect_timeout),
       m_total_timeout(total_timeout) {
     m_handle->unix_socket = std::move(unix_socket);
-    init_curl_once();
-    m_handle->curl = curl_easy_init();
+    m_handle->curl = curl_api().easy_init();
     if (m_handle->curl == nullptr) {
         throw ForgeError(Errc::unavailable, "cannot create a libcurl handle");
     }
@@ -172,15 +173,16 @@ CurlTransport::CurlTransport(std::chrono::milliseconds connect_timeout,
 
 CurlTransport::~CurlTransport() {
     if (m_handle && m_handle->curl != nullptr) {
-        curl_easy_cleanup(m_handle->curl);
+        curl_library().easy_cleanup(m_handle->curl);
     }
 }
 
 HttpResponse CurlTransport::send(const HttpRequest& request) {
+    const CurlLibrary& api = curl_library();
     const std::lock_guard lock(m_mutex);
     CURL* curl = m_handle->curl;
     // Rationale: reset clears the previous request's options but keeps live connections.
-    curl_easy_reset(curl);
+    api.easy_reset(curl);
 
     Exchange exchange;
     std::array<char, CURL_ERROR_SIZE> error_buffer{};
@@ -192,50 +194,49 @@ HttpResponse CurlTransport::send(const HttpRequest& request) {
     // it.
     headers.add("Expect:");
 
-    curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "forgebot");
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    api.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+    api.easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
+    api.easy_setopt(curl, CURLOPT_USERAGENT, "forgebot");
+    api.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
+    api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    api.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    api.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    api.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
     if (!m_handle->ca_file.empty()) {
-        curl_easy_setopt(curl, CURLOPT_CAINFO, m_handle->ca_file.c_str());
+        api.easy_setopt(curl, CURLOPT_CAINFO, m_handle->ca_file.c_str());
     }
     if (!m_handle->unix_socket.empty()) {
-        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, m_handle->unix_socket.c_str());
+        api.easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, m_handle->unix_socket.c_str());
     }
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(m_connect_timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(m_total_timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
-                     static_cast<curl_off_t>(k_max_response_bytes));
-    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &exchange);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
+    api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(m_connect_timeout.count()));
+    api.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(m_total_timeout.count()));
+    api.easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(k_max_response_bytes));
+    api.easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+    api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, &on_body);
+    api.easy_setopt(curl, CURLOPT_WRITEDATA, &exchange);
+    api.easy_setopt(curl, CURLOPT_HEADERFUNCTION, &on_header);
+    api.easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
 
     if (request.method == "GET") {
-        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+        api.easy_setopt(curl, CURLOPT_HTTPGET, 1L);
     } else {
-        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+        api.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
         if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
             request.method == "PATCH") {
-            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                             static_cast<curl_off_t>(request.body.size()));
-            curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+            api.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                            static_cast<curl_off_t>(request.body.size()));
+            api.easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
         }
     }
 
-    const CURLcode code = curl_easy_perform(curl);
+    const CURLcode code = api.easy_perform(curl);
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     // Rationale: the handle must not keep pointers to this frame's buffers and header list.
-    curl_easy_reset(curl);
+    api.easy_reset(curl);
     if (code != CURLE_OK) {
         throw transport_error(code, error_buffer.data(), exchange.too_large);
     }
