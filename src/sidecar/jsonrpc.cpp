@@ -87,7 +87,11 @@ std::optional<nlohmann::json> Dispatcher::handle_one(const nlohmann::json& reque
     nlohmann::json response;
     const auto method = m_methods.find(name);
     if (method == m_methods.end()) {
-        response = error_response(id, rpc_code::method_not_found, "method not found: " + name);
+        // Rationale: echo at most a short prefix, so a huge name cannot inflate the answer.
+        constexpr std::size_t k_max_echo = 64;
+        response = error_response(id, rpc_code::method_not_found,
+                                  "method not found: " + name.substr(0, k_max_echo) +
+                                      (name.size() > k_max_echo ? "..." : ""));
     } else {
         try {
             response = {{"jsonrpc", "2.0"}, {"result", method->second.method(params)}, {"id", id}};
@@ -120,8 +124,7 @@ std::optional<std::string> Dispatcher::handle(const nlohmann::json& request) con
         return response ? std::optional<std::string>(response->dump()) : std::nullopt;
     }
     if (request.empty()) {
-        return error_response(nullptr, rpc_code::invalid_request,
-                              "invalid request: empty batch")
+        return error_response(nullptr, rpc_code::invalid_request, "invalid request: empty batch")
             .dump();
     }
     nlohmann::json responses = nlohmann::json::array();
@@ -139,7 +142,8 @@ std::optional<std::string> Dispatcher::handle(const nlohmann::json& request) con
 std::int64_t int_param(const nlohmann::json& params, std::string_view name) {
     const auto it = params.find(name);
     if (it == params.end()) {
-        throw RpcError(rpc_code::invalid_params, "invalid params: missing '" + std::string(name) + "'");
+        throw RpcError(rpc_code::invalid_params,
+                       "invalid params: missing '" + std::string(name) + "'");
     }
     if (!it->is_number_integer()) {
         throw RpcError(rpc_code::invalid_params,

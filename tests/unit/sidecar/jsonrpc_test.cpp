@@ -11,7 +11,8 @@ namespace {
 
 Dispatcher make_dispatcher() {
     Dispatcher d;
-    d.add("echo", [](const json& params) { return params; }, false);
+    d.add(
+        "echo", [](const json& params) { return params; }, false);
     d.add("fail", [](const json&) -> json { throw RpcError(-32001, "nope", {{"writable", {1}}}); });
     d.add("boom", [](const json&) -> json { throw std::runtime_error("secret host detail"); });
     return d;
@@ -46,8 +47,9 @@ TEST_CASE("Malformed JSON is a parse error with a null id", "[sidecar][jsonrpc]"
 TEST_CASE("Invalid requests are refused with -32600", "[sidecar][jsonrpc]") {
     const auto d = make_dispatcher();
     for (const char* body :
-         {"[]", "1", "\"x\"", R"({"method":"echo","id":1})", R"({"jsonrpc":"1.0","method":"echo","id":1})",
-          R"({"jsonrpc":"2.0","method":5,"id":1})", R"({"jsonrpc":"2.0","method":"echo","id":{}})",
+         {"[]", "1", "\"x\"", R"({"method":"echo","id":1})",
+          R"({"jsonrpc":"1.0","method":"echo","id":1})", R"({"jsonrpc":"2.0","method":5,"id":1})",
+          R"({"jsonrpc":"2.0","method":"echo","id":{}})",
           R"({"jsonrpc":"2.0","method":"echo","id":1,"params":"x"})"}) {
         INFO(body);
         CHECK(answer(d, body)["error"]["code"] == -32600);
@@ -59,6 +61,13 @@ TEST_CASE("Unknown methods are -32601 and positional params -32602", "[sidecar][
     CHECK(answer(d, R"({"jsonrpc":"2.0","method":"nope","id":1})")["error"]["code"] == -32601);
     CHECK(answer(d, R"({"jsonrpc":"2.0","method":"echo","id":1,"params":[1]})")["error"]["code"] ==
           -32602);
+}
+
+TEST_CASE("An unknown method's name is echoed only in part", "[sidecar][jsonrpc]") {
+    const json request = {{"jsonrpc", "2.0"}, {"method", std::string(100000, 'x')}, {"id", 1}};
+    const auto reply = answer(make_dispatcher(), request.dump());
+    CHECK(reply["error"]["code"] == -32601);
+    CHECK(reply["error"]["message"].get<std::string>().size() < 100);
 }
 
 TEST_CASE("Handler errors carry their code and data; other exceptions stay generic",
@@ -106,7 +115,7 @@ TEST_CASE("int_param accepts only integers within int64", "[sidecar][jsonrpc]") 
     CHECK(int_param(json{{"n", 17}}, "n") == 17);
     CHECK(int_param(json{{"n", -3}}, "n") == -3);
     for (const json& bad : {json("17"), json(17.0), json(17.5), json(true), json(nullptr),
-                           json(18446744073709551615ULL)}) {
+                            json(18446744073709551615ULL)}) {
         INFO(bad.dump());
         CHECK_THROWS_AS(int_param(json{{"n", bad}}, "n"), RpcError);
     }
