@@ -49,8 +49,9 @@ struct ServerLimits {
 ///
 /// Binding: the path must fit sockaddr_un (Error{Errc::usage} naming the limit otherwise); a
 /// missing parent directory is created mode 0700; the socket is created mode 0600; a stale
-/// socket (nothing accepts on it) is replaced; a live one is left alone and Error{Errc::unavailable}
-/// is thrown; a path that exists and is not a socket is refused (Error{Errc::usage}).
+/// socket (nothing accepts on it) is replaced; a live one is left alone and
+/// Error{Errc::unavailable} is thrown; a path that exists and is not a socket is refused
+/// (Error{Errc::usage}).
 class UnixHttpServer {
 public:
     UnixHttpServer(const std::filesystem::path& socket_path, HttpHandler handler,

@@ -31,7 +31,8 @@ std::string read_all(int fd, const std::string& what) {
             continue;
         }
         if (n < 0) {
-            throw Error(Errc::usage, "cannot read the token from " + what + ": " + std::strerror(errno));
+            throw Error(Errc::usage,
+                        "cannot read the token from " + what + ": " + std::strerror(errno));
         }
         if (n == 0) {
             break;

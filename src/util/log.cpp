@@ -14,10 +14,14 @@ std::atomic<LogLevel> g_level{LogLevel::warn};
 
 std::string_view name(LogLevel level) noexcept {
     switch (level) {
-    case LogLevel::error: return "error";
-    case LogLevel::warn: return "warning";
-    case LogLevel::info: return "info";
-    case LogLevel::debug: return "debug";
+    case LogLevel::error:
+        return "error";
+    case LogLevel::warn:
+        return "warning";
+    case LogLevel::info:
+        return "info";
+    case LogLevel::debug:
+        return "debug";
     }
     return "info";
 }
@@ -40,9 +44,13 @@ std::optional<LogLevel> parse_log_level(std::string_view text) noexcept {
     return std::nullopt;
 }
 
-void set_log_level(LogLevel level) noexcept { g_level.store(level); }
+void set_log_level(LogLevel level) noexcept {
+    g_level.store(level);
+}
 
-bool log_enabled(LogLevel level) noexcept { return level <= g_level.load(); }
+bool log_enabled(LogLevel level) noexcept {
+    return level <= g_level.load();
+}
 
 void log(LogLevel level, std::string_view message) {
     if (!log_enabled(level)) {

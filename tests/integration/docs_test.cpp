@@ -80,10 +80,10 @@ TEST_CASE("every command in the table has a man page section", "[docs]") {
 }
 
 TEST_CASE("bash completion offers sidecar options and call methods", "[docs]") {
-    CHECK_THAT(complete("forgebot sidecar --tok"), Catch::Contains("--token-fd") &&
-                                                       Catch::Contains("--token-file"));
+    CHECK_THAT(complete("forgebot sidecar --tok"),
+               Catch::Contains("--token-fd") && Catch::Contains("--token-file"));
     CHECK(complete("forgebot sidecar --forge forg") == "forgejo\n");
-    CHECK_THAT(complete("forgebot call "), Catch::Contains("signal_done") &&
-                                               Catch::Contains("read_issue"));
+    CHECK_THAT(complete("forgebot call "),
+               Catch::Contains("signal_done") && Catch::Contains("read_issue"));
     CHECK_THAT(complete("forgebot call post_comment "), Catch::Contains("number="));
 }

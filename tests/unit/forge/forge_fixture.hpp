@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,20 @@ template <typename Call> forge::ForgeError forge_error_from(Call&& call) {
         return e;
     }
     throw std::logic_error("expected a ForgeError, none was thrown");
+}
+
+/// A pull request record for the fake forge: PR `number` from `head` into main.
+inline FakeIssue pr_record(std::int64_t number, std::string state, std::string head,
+                           std::optional<std::string> body = std::nullopt) {
+    FakeIssue pr;
+    pr.number = number;
+    pr.title = "PR " + std::to_string(number);
+    pr.body = std::move(body);
+    pr.state = std::move(state);
+    pr.is_pull = true;
+    pr.head_branch = std::move(head);
+    pr.base_branch = "main";
+    return pr;
 }
 
 } // namespace forgebot::testing

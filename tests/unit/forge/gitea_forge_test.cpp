@@ -16,24 +16,8 @@ using forgebot::testing::FakeIssue;
 using forgebot::testing::forge_error_from;
 using forgebot::testing::ForgeUnderTest;
 using forgebot::testing::k_test_token;
+using forgebot::testing::pr_record;
 using nlohmann::json;
-
-namespace {
-
-FakeIssue pr_record(std::int64_t number, std::string state, std::string head,
-                    std::optional<std::string> body = std::nullopt) {
-    FakeIssue pr;
-    pr.number = number;
-    pr.title = "PR " + std::to_string(number);
-    pr.body = std::move(body);
-    pr.state = std::move(state);
-    pr.is_pull = true;
-    pr.head_branch = std::move(head);
-    pr.base_branch = "main";
-    return pr;
-}
-
-} // namespace
 
 TEST_CASE("GiteaForge reads an issue with its title, body and state", "[forge]") {
     ForgeUnderTest t(ForgeKind::gitea);

@@ -29,7 +29,8 @@ struct Harness {
     }
 
     json call(const std::string& method, const json& params) {
-        const json request = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
+        const json request = {
+            {"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
         const auto out = service.dispatcher().handle(std::string_view(request.dump()));
         REQUIRE(out.has_value());
         return json::parse(*out);
@@ -112,8 +113,8 @@ TEST_CASE("open_pr uses the run's branch and the new PR becomes writable", "[sid
     const auto reply = h.call("open_pr", {{"title", "Fix"}, {"body", "Closes #17"}});
     REQUIRE(reply.contains("result"));
     const auto number = reply["result"]["number"].get<std::int64_t>();
-    CHECK(h.inner.calls() == std::vector<std::string>{"default_branch",
-                                                      "create_pull_request forgebot/17-abcde main"});
+    CHECK(h.inner.calls() ==
+          std::vector<std::string>{"default_branch", "create_pull_request forgebot/17-abcde main"});
     CHECK(h.call("post_comment", {{"number", number}, {"body", "ok"}})["result"]["ok"] == true);
     CHECK(h.service.health()["writable"] == json{17, 42, number});
 }
@@ -161,9 +162,11 @@ TEST_CASE("The HTTP routes answer health, 404, 405 and 204", "[sidecar]") {
     CHECK(wrong.status == 405);
     CHECK(wrong.headers == std::vector<std::pair<std::string, std::string>>{{"Allow", "POST"}});
     CHECK(sidecar::answer(h.service, {"POST", "/health", ""}).status == 405);
-    const auto note = sidecar::answer(h.service, {"POST", "/rpc", R"({"jsonrpc":"2.0","method":"ping"})"});
+    const auto note =
+        sidecar::answer(h.service, {"POST", "/rpc", R"({"jsonrpc":"2.0","method":"ping"})"});
     CHECK(note.status == 204);
     CHECK(note.body.empty());
-    const auto ping = sidecar::answer(h.service, {"POST", "/rpc?x=1", R"({"jsonrpc":"2.0","method":"ping","id":1})"});
+    const auto ping = sidecar::answer(
+        h.service, {"POST", "/rpc?x=1", R"({"jsonrpc":"2.0","method":"ping","id":1})"});
     CHECK(json::parse(ping.body)["result"] == "pong");
 }

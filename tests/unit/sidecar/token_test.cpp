@@ -4,8 +4,8 @@
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <fcntl.h>
+#include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
