@@ -1,6 +1,8 @@
 // Requests, retries and answers for the forge clients; the one place HTTP turns into ForgeError.
 #include "forge/rest_client.hpp"
 
+#include "util/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -30,16 +32,6 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 
 bool istarts_with(std::string_view text, std::string_view prefix) noexcept {
     return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
-}
-
-std::string replace_all(std::string text, std::string_view from, std::string_view to) {
-    if (from.empty()) {
-        return text;
-    }
-    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-        text.replace(at, from.size(), to);
-    }
-    return text;
 }
 
 /// `url` with any `user:password@` part masked, for echoing configuration back.
@@ -243,7 +235,7 @@ std::string RestClient::redact(std::string text) const {
     if (m_token.size() < k_min_redacted) {
         return text;
     }
-    return replace_all(std::move(text), m_token, "***");
+    return util::redact(std::move(text), m_token);
 }
 
 ForgeError RestClient::error(Errc code, std::string_view method, std::string_view path,

@@ -4,6 +4,7 @@
 #include "forge/forge_error.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <cassert>
@@ -61,16 +62,6 @@ bool exists_no_follow(const std::filesystem::path& path) {
 bool is_within(const std::filesystem::path& inner, const std::filesystem::path& outer) {
     const auto relative = inner.lexically_relative(outer);
     return !relative.empty() && *relative.begin() != "..";
-}
-
-std::string scrub(std::string text, const std::string& secret) {
-    if (secret.empty()) {
-        return text;
-    }
-    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
-        text.replace(pos, secret.size(), "***");
-    }
-    return text;
 }
 
 /// One line of git's output made fit for a message: no control characters, bounded length.
@@ -300,7 +291,8 @@ std::string GitPusher::git(const std::vector<std::string>& args, const std::stri
         throw timed_out(what);
     }
     if (result.exit_code != 0) {
-        throw Error(code, "cannot " + what + ": " + scrub(reason_from(result.err), m_config.token));
+        throw Error(code, "cannot " + what + ": " +
+                              util::redact(reason_from(result.err), m_config.token));
     }
     const auto lines = lines_of(result.out);
     return lines.empty() ? std::string() : lines.back();
@@ -356,8 +348,8 @@ PushResult GitPusher::push() {
             continue;
         }
         const auto tab = line.rfind('\t');
-        const std::string summary =
-            scrub(tidy(tab == std::string::npos ? line : line.substr(tab + 1)), m_config.token);
+        const std::string summary = util::redact(
+            tidy(tab == std::string::npos ? line : line.substr(tab + 1)), m_config.token);
         const bool not_fast_forward = summary.find("non-fast-forward") != std::string::npos ||
                                       summary.find("fetch first") != std::string::npos;
         throw forge::ForgeError(
@@ -370,7 +362,7 @@ PushResult GitPusher::push() {
             0, summary);
     }
     if (result.exit_code != 0) {
-        const std::string reason = scrub(reason_from(result.err), m_config.token);
+        const std::string reason = util::redact(reason_from(result.err), m_config.token);
         const int status = http_status_in(reason);
         throw forge::ForgeError(errc_for_push_failure(reason, status),
                                 "cannot push " + branch + ": " + reason +
