@@ -3,7 +3,6 @@
 #include "cmd/cli.hpp"
 #include "cmd/registry.hpp"
 #include "forge/client.hpp"
-#include "forge/curl_transport.hpp"
 #include "forge/scoped_forge.hpp"
 #include "sidecar/audit.hpp"
 #include "sidecar/http_server.hpp"
@@ -19,7 +18,6 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <mutex>
 #include <sstream>
 
 namespace forgebot::cmd {
@@ -43,38 +41,6 @@ struct SidecarOptions {
     std::string audit_log;
     std::string log_level = "info";
     std::size_t workers = 8;
-};
-
-/// A CurlTransport made on the first request. Rationale: initialising libcurl loads and sets up
-/// its TLS library (about 2.5 MiB of resident pages), which a sidecar whose agent only pings or
-/// signals done never needs. Thread-safe, as CurlTransport is.
-class LazyCurlTransport final : public forge::HttpTransport {
-public:
-    LazyCurlTransport(std::chrono::milliseconds connect_timeout,
-                      std::chrono::milliseconds total_timeout)
-        : m_connect_timeout(connect_timeout), m_total_timeout(total_timeout) {}
-
-    forge::HttpResponse send(const forge::HttpRequest& request) override {
-        return transport().send(request);
-    }
-
-private:
-    /// The transport, made now if need be; when making it throws, the next call tries again.
-    /// Rationale: a mutex, not std::call_once, whose retry after a throw libstdc++ does not
-    /// support on every target (GCC bug 66146).
-    forge::CurlTransport& transport() {
-        const std::lock_guard lock(m_mutex);
-        if (!m_transport) {
-            m_transport =
-                std::make_unique<forge::CurlTransport>(m_connect_timeout, m_total_timeout);
-        }
-        return *m_transport;
-    }
-
-    std::chrono::milliseconds m_connect_timeout;
-    std::chrono::milliseconds m_total_timeout;
-    std::mutex m_mutex;
-    std::unique_ptr<forge::CurlTransport> m_transport;
 };
 
 std::string read_token(const SidecarOptions& options) {
@@ -123,8 +89,7 @@ int run_sidecar(const SidecarOptions& options) {
     config.owner = options.owner;
     config.repo = options.repo;
     config.token = read_token(options);
-    const auto client = forge::make_forge(
-        config, std::make_shared<LazyCurlTransport>(config.connect_timeout, config.total_timeout));
+    const auto client = forge::make_forge(config);
     forge::ScopedForge scoped(*client, options.issue);
     for (const auto pr : options.prs) {
         if (pr <= 0) {

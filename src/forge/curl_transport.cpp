@@ -162,10 +162,6 @@ CurlTransport::CurlTransport(std::chrono::milliseconds connect_timeout,
     : m_handle(std::make_unique<Handle>()), m_connect_timeout(connect_timeout),
       m_total_timeout(total_timeout) {
     m_handle->unix_socket = std::move(unix_socket);
-    m_handle->curl = curl_api().easy_init();
-    if (m_handle->curl == nullptr) {
-        throw ForgeError(Errc::unavailable, "cannot create a libcurl handle");
-    }
     if (const char* ca = std::getenv("FORGEBOT_CA_FILE"); ca != nullptr && *ca != '\0') {
         m_handle->ca_file = ca;
     }
@@ -178,8 +174,16 @@ CurlTransport::~CurlTransport() {
 }
 
 HttpResponse CurlTransport::send(const HttpRequest& request) {
-    const CurlLibrary& api = curl_library();
     const std::lock_guard lock(m_mutex);
+    // Rationale: libcurl is loaded and its handle made on the first request, so a process that
+    // never sends one (a sidecar whose agent only pings) never maps libcurl.
+    if (m_handle->curl == nullptr) {
+        m_handle->curl = curl_api().easy_init();
+        if (m_handle->curl == nullptr) {
+            throw ForgeError(Errc::unavailable, "cannot create a libcurl handle");
+        }
+    }
+    const CurlLibrary& api = curl_library();
     CURL* curl = m_handle->curl;
     // Rationale: reset clears the previous request's options but keeps live connections.
     api.easy_reset(curl);

@@ -18,13 +18,13 @@ inline constexpr std::size_t k_max_response_bytes = std::size_t{64} * 1024 * 102
 /// TLS peer and host verification stay on; `FORGEBOT_CA_FILE`, when set, names the CA bundle;
 /// proxies come from the environment as curl reads them; redirects are never followed; requests
 /// carry `User-Agent: forgebot`; bodies above k_max_response_bytes fail with bad_response.
-/// Thread-safe: concurrent send() calls are serialised.
+/// libcurl is loaded, and the handle made, on the first send(), which throws ForgeError
+/// (unavailable) when that fails. Thread-safe: concurrent send() calls are serialised.
 class CurlTransport final : public HttpTransport {
 public:
     /// When `unix_socket` is not empty every request goes to that Unix-domain socket instead of
     /// the URL's host (the URL still gives the path and Host header; no proxy is used), which is
-    /// how `forgebot call` reaches the sidecar. Throws forgebot::Error (unavailable) when libcurl
-    /// cannot be initialised.
+    /// how `forgebot call` reaches the sidecar. Does not touch libcurl.
     CurlTransport(std::chrono::milliseconds connect_timeout,
                   std::chrono::milliseconds total_timeout, std::string unix_socket = {});
     ~CurlTransport() override;
