@@ -146,9 +146,14 @@ public:
 private:
     static std::vector<std::string> argv(const RunRequest& request,
                                          std::optional<std::string_view> session_id) {
-        std::vector<std::string> out{"claude", "-p", "--output-format", "stream-json", "--verbose"};
+        std::vector<std::string> out{"claude"};
+        if (!request.interactive) {
+            out.insert(out.end(), {"-p", "--output-format", "stream-json", "--verbose"});
+        }
         if (session_id) {
             out.push_back("--resume=" + std::string(*session_id));
+        } else if (request.session_id) {
+            out.push_back("--session-id=" + *request.session_id);
         }
         if (request.model) {
             out.insert(out.end(), {"--model", *request.model});
@@ -165,7 +170,9 @@ private:
         }
         out.insert(out.end(), {"--permission-mode", "acceptEdits"});
         out.insert(out.end(), request.extra_args.begin(), request.extra_args.end());
-        out.insert(out.end(), {"--", request.prompt});
+        if (!request.interactive || !request.prompt.empty()) {
+            out.insert(out.end(), {"--", request.prompt});
+        }
         return out;
     }
 };

@@ -175,14 +175,19 @@ public:
 
     std::vector<std::string> start_argv(const RunRequest& request) const override {
         auto out = exec_flags(request);
-        out.insert(out.end(), {"--", request.prompt});
+        if (!request.interactive || !request.prompt.empty()) {
+            out.insert(out.end(), {"--", request.prompt});
+        }
         return out;
     }
 
     std::vector<std::string> resume_argv(const RunRequest& request,
                                          std::string_view session_id) const override {
         auto out = exec_flags(request);
-        out.insert(out.end(), {"resume", "--", std::string(session_id), request.prompt});
+        out.insert(out.end(), {"resume", "--", std::string(session_id)});
+        if (!request.interactive || !request.prompt.empty()) {
+            out.push_back(request.prompt);
+        }
         return out;
     }
 
@@ -192,7 +197,11 @@ public:
 
 private:
     static std::vector<std::string> exec_flags(const RunRequest& request) {
-        std::vector<std::string> out{"codex", "exec", "--json", "--sandbox", "workspace-write"};
+        std::vector<std::string> out{"codex"};
+        if (!request.interactive) {
+            out.insert(out.end(), {"exec", "--json"});
+        }
+        out.insert(out.end(), {"--sandbox", "workspace-write"});
         if (request.model) {
             out.insert(out.end(), {"--model", *request.model});
         }

@@ -23,6 +23,7 @@ protected:
                 return;
             }
         }
+        mutable_summary().result = std::string(line);
         events.emplace_back(TextEvent{std::string(line), false});
     }
 

@@ -2,9 +2,10 @@
 #include "agent/manifest.hpp"
 
 #include "agent/placeholder.hpp"
-#include "util/duration.hpp"
 #include "util/error.hpp"
 #include "util/suggest.hpp"
+#include "util/text.hpp"
+#include "util/toml_support.hpp"
 #include "util/xdg.hpp"
 
 #include <algorithm>
@@ -13,8 +14,6 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <toml++/toml.h>
 
 namespace forgebot::agent {
 
@@ -26,48 +25,6 @@ const std::vector<std::string> k_keys{"provider", "model",         "args",    "a
 
 constexpr std::string_view k_file_prefix = "file:";
 
-/// `text` as a double-quoted, escaped string, for quoting user input in messages.
-std::string quote_text(std::string_view text) {
-    return nlohmann::json(std::string(text))
-        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-/// How a TOML value reads in "got ..." phrases: the value itself for scalars, its kind otherwise.
-std::string describe(const toml::node& node) {
-    if (const auto* s = node.as_string()) {
-        return quote_text(s->get());
-    }
-    if (const auto* i = node.as_integer()) {
-        return std::to_string(i->get());
-    }
-    if (const auto* b = node.as_boolean()) {
-        return b->get() ? "true" : "false";
-    }
-    switch (node.type()) {
-    case toml::node_type::floating_point:
-        return "a float";
-    case toml::node_type::table:
-        return "a table";
-    case toml::node_type::array:
-        return "an array";
-    case toml::node_type::date:
-    case toml::node_type::time:
-    case toml::node_type::date_time:
-        return "a date or time";
-    default:
-        return "a value";
-    }
-}
-
-/// `text` with its first letter lowercased, for library messages ("Error while ...").
-std::string lowercase_first(std::string_view text) {
-    std::string out(text);
-    if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z') {
-        out[0] = static_cast<char>(out[0] - 'A' + 'a');
-    }
-    return out;
-}
-
 bool is_env_name(std::string_view name) {
     if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
         return false;
@@ -76,17 +33,6 @@ bool is_env_name(std::string_view name) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                c == '_';
     });
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-    std::string out;
-    for (const auto& item : items) {
-        if (!out.empty()) {
-            out += separator;
-        }
-        out += item;
-    }
-    return out;
 }
 
 /// Reads one manifest's keys, raising errors that name the file, line and key.
@@ -99,15 +45,7 @@ public:
     }
 
     AgentManifest read(std::string_view toml_text) {
-        toml::table table;
-        try {
-            table = toml::parse(toml_text, m_display);
-        } catch (const toml::parse_error& err) {
-            const auto& begin = err.source().begin;
-            throw Error(Errc::invalid_input, m_display + ":" + std::to_string(begin.line) + ":" +
-                                                 std::to_string(begin.column) + ": invalid TOML: " +
-                                                 lowercase_first(err.description()));
-        }
+        const toml::table table = util::parse_toml(toml_text, m_display);
         read_provider(table);
         for (auto&& [key, node] : table) {
             read_key(key, node);
@@ -119,8 +57,7 @@ public:
 private:
     [[noreturn]] void fail_at(const toml::source_region& where, std::string_view key,
                               const std::string& problem) const {
-        throw Error(Errc::invalid_input, m_display + ":" + std::to_string(where.begin.line) +
-                                             ": key '" + std::string(key) + "': " + problem);
+        util::fail_toml_key(m_display, where, key, problem);
     }
 
     void read_provider(const toml::table& table) {
@@ -132,8 +69,8 @@ private:
         const auto* text = node->as_string();
         const auto kind = text != nullptr ? parse_provider(text->get()) : std::nullopt;
         if (!kind) {
-            std::string problem =
-                "expected one of \"claude\", \"codex\", \"command\", got " + describe(*node);
+            std::string problem = "expected one of \"claude\", \"codex\", \"command\", got " +
+                                  util::describe_toml(*node);
             if (text != nullptr) {
                 if (auto guess = util::closest(text->get(), {"claude", "codex", "command"})) {
                     problem += " (did you mean \"" + *guess + "\"?)";
@@ -173,7 +110,8 @@ private:
             m_manifest.bottle = non_empty_string(name, node);
             if (!is_valid_name(m_manifest.bottle)) {
                 fail_at(node.source(), name,
-                        "expected a bottle name (a-z, 0-9, '-', '_'), got " + describe(node));
+                        "expected a bottle name (a-z, 0-9, '-', '_'), got " +
+                            util::describe_toml(node));
             }
         } else if (name == "timeout") {
             m_manifest.timeout = read_timeout(node);
@@ -183,7 +121,7 @@ private:
                 if (!is_env_name(m_manifest.env[i])) {
                     fail_at(node.as_array()->get(i)->source(), name,
                             "expected names of environment variables, got " +
-                                quote_text(m_manifest.env[i]));
+                                util::quote_text(m_manifest.env[i]));
                 }
             }
         } else if (name == "command" || name == "resume_command") {
@@ -196,45 +134,23 @@ private:
             }
             (name == "command" ? m_manifest.command : m_manifest.resume_command) = std::move(argv);
         } else {
-            std::string problem = "unknown key '" + std::string(name) + "'";
-            if (auto guess = util::closest(name, k_keys)) {
-                problem += " (did you mean '" + *guess + "'?)";
-            }
-            throw Error(Errc::invalid_input,
-                        m_display + ":" + std::to_string(key.source().begin.line) + ": " + problem);
+            util::fail_unknown_toml_key(m_display, key, k_keys);
         }
     }
 
     std::string non_empty_string(std::string_view key, const toml::node& node) const {
-        const auto* text = node.as_string();
-        if (text == nullptr || text->get().empty()) {
-            fail_at(node.source(), key, "expected a non-empty string, got " + describe(node));
-        }
-        return text->get();
+        return util::toml_non_empty_string(m_display, key, node);
     }
 
     std::vector<std::string> string_array(std::string_view key, const toml::node& node) const {
-        const auto* array = node.as_array();
-        if (array == nullptr) {
-            fail_at(node.source(), key, "expected an array of strings, got " + describe(node));
-        }
-        std::vector<std::string> out;
-        for (const auto& element : *array) {
-            const auto* text = element.as_string();
-            if (text == nullptr) {
-                fail_at(element.source(), key,
-                        "expected an array of strings, got " + describe(element) + " in it");
-            }
-            out.push_back(text->get());
-        }
-        return out;
+        return util::toml_string_array(m_display, key, node);
     }
 
     std::string read_preamble(const toml::node& node) const {
         const auto* text = node.as_string();
         if (text == nullptr) {
             fail_at(node.source(), "preamble",
-                    "expected text or \"file:PATH\", got " + describe(node));
+                    "expected text or \"file:PATH\", got " + util::describe_toml(node));
         }
         const std::string& value = text->get();
         if (!value.starts_with(k_file_prefix)) {
@@ -256,17 +172,7 @@ private:
     }
 
     std::chrono::seconds read_timeout(const toml::node& node) const {
-        std::optional<std::chrono::seconds> duration;
-        if (const auto* text = node.as_string()) {
-            duration = util::parse_duration(text->get());
-        } else if (const auto* number = node.as_integer()) {
-            duration = std::chrono::seconds{number->get()};
-        }
-        if (!duration || duration->count() <= 0) {
-            fail_at(node.source(), "timeout",
-                    "expected a duration like \"30m\", got " + describe(node));
-        }
-        return *duration;
+        return util::toml_duration(m_display, "timeout", node);
     }
 
     void check_template(const toml::table& table, std::string_view key, bool is_resume) const {
@@ -391,7 +297,7 @@ AgentManifest load_manifest_file(const std::filesystem::path& file) {
 AgentManifest load_manifest(std::string_view name, const std::filesystem::path& dir) {
     if (!is_valid_name(name)) {
         throw Error(Errc::invalid_input,
-                    "invalid agent name " + quote_text(name) +
+                    "invalid agent name " + util::quote_text(name) +
                         ": use lowercase letters, digits, '-' and '_', starting with a letter or "
                         "digit");
     }
@@ -413,7 +319,7 @@ AgentManifest load_manifest(std::string_view name, const std::filesystem::path& 
     if (auto guess = util::closest(name, known)) {
         message += " (did you mean '" + *guess + "'?)";
     }
-    message += ": agents are " + join(known, ", ") + "; add one as " + file.string();
+    message += ": agents are " + util::join(known, ", ") + "; add one as " + file.string();
     throw Error(Errc::not_found, message);
 }
 

@@ -26,7 +26,8 @@ struct TokenUsage {
 
 /// What a run reported about itself when it ended.
 struct RunSummary {
-    std::string result;                      ///< claude `result`; codex: the last agent message
+    /// claude `result`; codex: the last agent message; command: its last line of output
+    std::string result;
     std::optional<double> cost_usd;          ///< claude `total_cost_usd`
     std::optional<std::int64_t> num_turns;   ///< claude `num_turns`
     std::optional<std::int64_t> duration_ms; ///< claude `duration_ms`
@@ -180,6 +181,13 @@ struct RunRequest {
     /// An MCP server configuration file for the agent (claude `--mcp-config`). A hook for MCP
     /// wiring; codex takes its MCP servers from its own configuration and ignores it.
     std::optional<std::filesystem::path> mcp_config;
+    /// Attached to a terminal instead of headless: claude without `-p` and stream-json, codex
+    /// without `exec --json`; an empty prompt is then left out (the agent waits for input).
+    bool interactive = false;
+    /// A session id chosen in advance for a new session (claude `--session-id=UUID`), so the
+    /// session of an interactive run, whose output forgebot does not read, is known. Ignored
+    /// on resume and by codex and command.
+    std::optional<std::string> session_id;
 };
 
 /// One provider: its argv for starting and resuming a run, and a parser for its output.
@@ -205,9 +213,10 @@ public:
 };
 
 /// Claude Code in print mode:
-/// `claude -p --output-format stream-json --verbose [--model M] [--allowedTools T1,T2]
-/// [--mcp-config PATH] --permission-mode acceptEdits [ARGS...] -- PROMPT`; resume adds
-/// `--resume=SESSION` after `--verbose`. Rationale: `-p` is a boolean (`--print`) and the
+/// `claude -p --output-format stream-json --verbose [--session-id=UUID] [--model M]
+/// [--allowedTools T1,T2] [--mcp-config PATH] --permission-mode acceptEdits [ARGS...] -- PROMPT`;
+/// resume has `--resume=SESSION` instead of `--session-id`. Interactive runs drop `-p
+/// --output-format stream-json --verbose`. Rationale: `-p` is a boolean (`--print`) and the
 /// prompt is the positional argument, so it goes last after `--`, which ends option parsing
 /// and also stops a variadic option (`--allowedTools`, `--mcp-config`, or one in ARGS) from
 /// swallowing it; the session id uses the `=` form, as the Agent SDK does, because `--resume`
@@ -216,7 +225,7 @@ std::unique_ptr<Provider> make_claude_provider();
 
 /// Codex CLI: `codex exec --json --sandbox workspace-write [--model M] [ARGS...] -- PROMPT`;
 /// resume: `codex exec --json --sandbox workspace-write [--model M] [ARGS...] resume -- THREAD
-/// PROMPT`. Rationale: exec's flags go before `resume` and are given again (only the
+/// PROMPT`. Interactive runs drop `exec --json`. Rationale: exec's flags go before `resume` and are given again (only the
 /// conversation is kept across a resume, not the flags); `--` makes a dash-leading prompt or
 /// id positional. A prompt of exactly `-` makes codex read the prompt from stdin. Allowed
 /// tools have no codex flag and are ignored.

@@ -7,9 +7,11 @@ namespace forgebot::cmd {
 
 std::span<const Command> commands() {
     static constexpr std::array table{
-        Command{"orchestrate", add_orchestrate},
-        Command{"sidecar", add_sidecar},
-        Command{"call", add_call},
+        Command{"start", add_start},     Command{"resume", add_resume},
+        Command{"list", add_list},       Command{"show", add_show},
+        Command{"logs", add_logs},       Command{"freeze", add_freeze},
+        Command{"destroy", add_destroy}, Command{"orchestrate", add_orchestrate},
+        Command{"sidecar", add_sidecar}, Command{"call", add_call},
         Command{"help", add_help},
     };
     return table;

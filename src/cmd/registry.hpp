@@ -24,6 +24,13 @@ struct Command {
 /// Every top-level subcommand, in the order `forgebot --help` lists them.
 std::span<const Command> commands();
 
+void add_start(CLI::App& parent, Outcome& outcome);
+void add_resume(CLI::App& parent, Outcome& outcome);
+void add_list(CLI::App& parent, Outcome& outcome);
+void add_show(CLI::App& parent, Outcome& outcome);
+void add_logs(CLI::App& parent, Outcome& outcome);
+void add_freeze(CLI::App& parent, Outcome& outcome);
+void add_destroy(CLI::App& parent, Outcome& outcome);
 void add_orchestrate(CLI::App& parent, Outcome& outcome);
 void add_sidecar(CLI::App& parent, Outcome& outcome);
 void add_call(CLI::App& parent, Outcome& outcome);

@@ -2,13 +2,10 @@
 #include "sidecar/token.hpp"
 
 #include "util/error.hpp"
+#include "util/secret_file.hpp"
 
-#include <cerrno>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace forgebot::sidecar {
@@ -22,35 +19,22 @@ std::string trim_newline(std::string token) {
     return token;
 }
 
-std::string read_all(int fd, const std::string& what) {
-    std::string data;
-    char buf[4096];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            throw Error(Errc::usage,
-                        "cannot read the token from " + what + ": " + std::strerror(errno));
-        }
-        if (n == 0) {
-            break;
-        }
-        data.append(buf, static_cast<std::size_t>(n));
-        if (data.size() > 64 * 1024) {
-            throw Error(Errc::usage, "the token from " + what + " is longer than 64 KiB");
-        }
-    }
-    return data;
-}
-
 void check_token(const std::string& token, const std::string& what) {
     if (token.empty()) {
         throw Error(Errc::usage, "the token from " + what + " is empty");
     }
     if (token.find_first_of("\r\n") != std::string::npos) {
         throw Error(Errc::usage, "the token from " + what + " spans several lines");
+    }
+}
+
+/// What `read` returns, with any Error re-coded as Errc::usage. Rationale: the token source is
+/// named on the sidecar's command line, so whatever is wrong with it is a usage error (exit 2).
+template <typename Read> std::string as_usage(Read read) {
+    try {
+        return read();
+    } catch (const Error& e) {
+        throw Error(Errc::usage, e.what());
     }
 }
 
@@ -63,7 +47,7 @@ std::string read_token_fd(int fd) {
     }
     std::string token;
     try {
-        token = trim_newline(read_all(fd, what));
+        token = as_usage([&] { return util::read_secret_fd(fd, "token " + what); });
     } catch (...) {
         ::close(fd);
         throw;
@@ -74,31 +58,7 @@ std::string read_token_fd(int fd) {
 }
 
 std::string read_token_file(const std::filesystem::path& file) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        throw Error(Errc::usage,
-                    "cannot open token file " + file.string() + ": " + std::strerror(errno));
-    }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw Error(Errc::usage, "token file " + file.string() + " is not a regular file");
-    }
-    if ((st.st_mode & 077) != 0) {
-        ::close(fd);
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        throw Error(Errc::usage, "token file " + file.string() + " is readable by others (mode " +
-                                     mode + "); run: chmod 600 " + file.string());
-    }
-    std::string token;
-    try {
-        token = trim_newline(read_all(fd, "token file " + file.string()));
-    } catch (...) {
-        ::close(fd);
-        throw;
-    }
-    ::close(fd);
+    std::string token = as_usage([&] { return util::read_secret_file(file, "token file"); });
     check_token(token, "token file " + file.string());
     return token;
 }

@@ -9,11 +9,13 @@
 namespace forgebot::sidecar {
 
 /// Reads the token from descriptor `fd` to end of file, closes it, and trims one trailing
-/// newline. Throws Error{Errc::usage} when the descriptor cannot be read or yields nothing.
+/// newline. Throws Error{Errc::usage} when the descriptor cannot be read or yields nothing or
+/// several lines.
 std::string read_token_fd(int fd);
 
-/// Reads the token from `file`, which must be a regular file that only its owner can read or
-/// write (mode 0600 or stricter): Error{Errc::usage} naming the file and its mode otherwise.
+/// Reads the token from `file` with util::read_secret_file: a regular file that only its owner
+/// can access (mode 0600 or stricter) holding one line. Throws Error{Errc::usage} naming the
+/// file (and its mode, with the chmod to run) otherwise.
 std::string read_token_file(const std::filesystem::path& file);
 
 /// Reads `FORGE_TOKEN` and removes it from this process's environment so children do not

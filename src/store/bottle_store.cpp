@@ -14,7 +14,8 @@ namespace {
 /// The columns read_record expects, in order.
 constexpr const char* k_select =
     "SELECT identity, agent, bottle_names, backend, workspace, branch, provider_session, status, "
-    "pid, exit_code, created_at, started_at, ended_at, owner, repo, issue_number FROM bottles";
+    "pid, exit_code, created_at, started_at, ended_at, owner, repo, issue_number, details FROM "
+    "bottles";
 
 /// The current row of a k_select query.
 BottleRecord read_record(const SQLite::Statement& query, const std::filesystem::path& file) {
@@ -37,6 +38,7 @@ BottleRecord read_record(const SQLite::Statement& query, const std::filesystem::
         record.issue = IssueKey{query.getColumn(13).getString(), query.getColumn(14).getString(),
                                 query.getColumn(15).getInt64()};
     }
+    record.details = query.getColumn(16).getString();
     return record;
 }
 
@@ -49,8 +51,8 @@ void BottleStore::upsert(const BottleRecord& record) {
             SQLite::Statement upsert(m_db.handle(), R"sql(
 INSERT INTO bottles (identity, agent, bottle_names, backend, workspace, branch, provider_session,
                      status, pid, exit_code, created_at, started_at, ended_at, updated_at,
-                     owner, repo, issue_number)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                     owner, repo, issue_number, details)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
 ON CONFLICT (identity) DO UPDATE SET
     agent = excluded.agent,
     bottle_names = excluded.bottle_names,
@@ -66,7 +68,8 @@ ON CONFLICT (identity) DO UPDATE SET
     updated_at = excluded.updated_at,
     owner = excluded.owner,
     repo = excluded.repo,
-    issue_number = excluded.issue_number
+    issue_number = excluded.issue_number,
+    details = excluded.details
 )sql");
             upsert.bind(1, record.identity);
             upsert.bind(2, record.agent);
@@ -87,6 +90,7 @@ ON CONFLICT (identity) DO UPDATE SET
                 upsert.bind(16, record.issue->repo);
                 upsert.bind(17, record.issue->issue_number);
             }
+            upsert.bind(18, record.details);
             upsert.exec();
         });
 }

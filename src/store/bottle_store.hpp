@@ -38,6 +38,9 @@ struct BottleRecord {
     std::optional<std::chrono::sys_seconds> started_at;
     std::optional<std::chrono::sys_seconds> ended_at;
     std::optional<IssueKey> issue; ///< set when the run works on a forge issue
+    /// A JSON object the bottle layer owns (workspace kind, forge target, cost, last result);
+    /// stored as given, never interpreted here.
+    std::string details = "{}";
 
     bool operator==(const BottleRecord&) const = default;
 };

@@ -107,6 +107,12 @@ BEGIN
     SELECT RAISE(ABORT, 'audit is append-only');
 END;
 )sql"},
+    // Rationale: what the bottle layer keeps about a run beyond the indexed columns (workspace
+    // kind and source, forge target, cost, the last result) changes with it, so it is one JSON
+    // object the store keeps but does not interpret.
+    Migration{2, R"sql(
+ALTER TABLE bottles ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+)sql"},
 };
 
 /// Whether k_migrations holds versions 1, 2, 3, ... in order, as migrate() indexes it.

@@ -2,6 +2,7 @@
 #include "util/process.hpp"
 
 #include "util/error.hpp"
+#include "util/posix_support.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -14,27 +15,6 @@
 extern char** environ;
 
 namespace forgebot::util {
-
-namespace {
-
-std::vector<char*> pointers(std::vector<std::string>& strings) {
-    std::vector<char*> out;
-    out.reserve(strings.size() + 1);
-    for (auto& s : strings) {
-        out.push_back(s.data());
-    }
-    out.push_back(nullptr);
-    return out;
-}
-
-void close_fd(int& fd) {
-    if (fd >= 0) {
-        ::close(fd);
-        fd = -1;
-    }
-}
-
-} // namespace
 
 std::vector<std::string> child_environment(const ProcessOptions& options) {
     std::map<std::string, std::string> vars;
@@ -72,9 +52,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         throw Error(Errc::io, std::string("cannot create pipes: ") + std::strerror(errno));
     }
     auto env_strings = child_environment(options);
-    auto env_ptrs = pointers(env_strings);
+    auto env_ptrs = exec_pointers(env_strings);
     auto arg_strings = argv;
-    auto arg_ptrs = pointers(arg_strings);
+    auto arg_ptrs = exec_pointers(arg_strings);
 
     const pid_t pid = ::fork();
     if (pid < 0) {

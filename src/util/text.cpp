@@ -1,5 +1,7 @@
-// String replacement.
+// String replacement, quoting and joining for messages.
 #include "util/text.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace forgebot::util {
 
@@ -11,6 +13,22 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
         text.replace(at, from.size(), to);
     }
     return text;
+}
+
+std::string quote_text(std::string_view text) {
+    return nlohmann::json(std::string(text))
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) {
+            out += separator;
+        }
+        out += items[i];
+    }
+    return out;
 }
 
 } // namespace forgebot::util

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace forgebot::util {
 
@@ -14,5 +15,12 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
 inline std::string redact(std::string text, std::string_view secret) {
     return replace_all(std::move(text), secret, "***");
 }
+
+/// `text` as a double-quoted, JSON-escaped string (invalid UTF-8 replaced), for quoting user
+/// input in messages: `"a \"b\""`.
+std::string quote_text(std::string_view text);
+
+/// `items` with `separator` between each pair: `join({"a", "b"}, ", ")` is `"a, b"`.
+std::string join(const std::vector<std::string>& items, std::string_view separator);
 
 } // namespace forgebot::util

@@ -1,5 +1,6 @@
 // push_branch end to end: the real sidecar pushes the workspace's HEAD to the fake forge over git
 // smart HTTP, and the agent then opens its PR, all through forgebot call.
+#include "fakes/git_repo.hpp"
 #include "integration/sidecar_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -7,29 +8,6 @@
 
 using namespace forgebot::testing;
 using nlohmann::json;
-
-namespace {
-
-/// Runs git with the machine's own configuration ignored; REQUIREs success.
-std::string git(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{"git",
-                                  "-c",
-                                  "user.name=Agent",
-                                  "-c",
-                                  "user.email=agent@example",
-                                  "-c",
-                                  "init.defaultBranch=main"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    RunOptions options;
-    options.env["GIT_CONFIG_NOSYSTEM"] = "1";
-    options.env["GIT_CONFIG_GLOBAL"] = "/dev/null";
-    const auto r = run_program(argv, options);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return r.out.substr(0, r.out.find('\n'));
-}
-
-} // namespace
 
 TEST_CASE("forgebot call push_branch publishes the workspace's HEAD on the run's branch",
           "[sidecar][push]") {
@@ -40,11 +18,11 @@ TEST_CASE("forgebot call push_branch publishes the workspace's HEAD on the run's
         s.extra_args = {"--workspace", workspace.string(), "--branch", branch};
     });
     f.forge.serve_git(work.path() / "forge.git");
-    git({"init", "-q", workspace.string()});
+    git_line({"init", "-q", workspace.string()});
     std::ofstream(workspace / "fix.txt") << "the fix\n";
-    git({"-C", workspace.string(), "add", "fix.txt"});
-    git({"-C", workspace.string(), "commit", "-q", "-m", "Fix the crash"});
-    const std::string head = git({"-C", workspace.string(), "rev-parse", "HEAD"});
+    git_line({"-C", workspace.string(), "add", "fix.txt"});
+    git_line({"-C", workspace.string(), "commit", "-q", "-m", "Fix the crash"});
+    const std::string head = git_line({"-C", workspace.string(), "rev-parse", "HEAD"});
     f.sidecar.start();
 
     auto options = f.sidecar.call_options();

@@ -58,6 +58,7 @@ TEST_CASE("the command parser keeps stdout lines and records FORGEBOT_SESSION", 
         CHECK(std::get<TextEvent>(events[2]).text == "{\"not\":\"parsed\"}");
         CHECK(std::get<TextEvent>(events[3]).text == "done");
         CHECK(parser->session_id() == "abc-123");
+        CHECK(parser->summary().result == "done");
         CHECK(parser->complete());
         CHECK_FALSE(parser->failed());
     }

@@ -1,5 +1,6 @@
 // GitPusher against the fake forge's real git hosting: what reaches the forge, and what never runs.
 #include "fakes/fake_forge.hpp"
+#include "fakes/git_repo.hpp"
 #include "fakes/process.hpp"
 #include "fakes/temp_dir.hpp"
 #include "forge/forge_error.hpp"
@@ -19,80 +20,28 @@ using forgebot::Error;
 using forgebot::sidecar::GitPusher;
 using forgebot::sidecar::is_valid_branch_name;
 using forgebot::sidecar::PushConfig;
+using forgebot::testing::commit;
 using forgebot::testing::FakeForge;
 using forgebot::testing::FakeForgeFlavor;
+using forgebot::testing::files_containing;
+using forgebot::testing::git_ok;
+using forgebot::testing::read_file;
 using forgebot::testing::RecordedRequest;
+using forgebot::testing::run_test_git;
 using forgebot::testing::RunOptions;
 using forgebot::testing::RunResult;
 using forgebot::testing::TempDir;
+using forgebot::testing::write_file;
 
 namespace {
 
 constexpr std::string_view k_token = "push-tok-5e3c1a9b-secret";
 constexpr std::string_view k_branch = "forgebot/run-1";
 
-/// Runs git as a test would by hand, whatever the machine's git configuration says.
-RunResult run_git(const fs::path& dir, const std::vector<std::string>& args) {
-    RunOptions options;
-    options.env = {{"GIT_CONFIG_NOSYSTEM", "1"},    {"GIT_CONFIG_GLOBAL", "/dev/null"},
-                   {"GIT_TERMINAL_PROMPT", "0"},    {"GIT_DIR", std::nullopt},
-                   {"GIT_WORK_TREE", std::nullopt}, {"GIT_INDEX_FILE", std::nullopt},
-                   {"GIT_ASKPASS", std::nullopt},   {"SSH_ASKPASS", std::nullopt}};
-    options.timeout = std::chrono::seconds{20};
-    std::vector<std::string> argv{"git", "-C", dir.string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return forgebot::testing::run_program(argv, options);
-}
-
-/// run_git that must succeed; returns its trimmed stdout.
-std::string git_ok(const fs::path& dir, const std::vector<std::string>& args) {
-    const auto result = run_git(dir, args);
-    INFO("git " << args.front() << ": " << result.err);
-    REQUIRE(result.exit_code == 0);
-    std::string out = result.out;
-    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) {
-        out.pop_back();
-    }
-    return out;
-}
-
-void write_file(const fs::path& path, const std::string& text, bool executable = false) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-    if (executable) {
-        fs::permissions(path, fs::perms::owner_all, fs::perm_options::add);
-    }
-}
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 /// Creates a repository at `dir` (initial branch main) with no commit.
 void init_repo(const fs::path& dir) {
     fs::create_directories(dir);
     git_ok(dir, {"init", "--quiet", "--initial-branch=main"});
-}
-
-/// Commits a change to notes.txt in the repository at `dir` and returns the new HEAD.
-std::string commit(const fs::path& dir, const std::string& message) {
-    std::ofstream(dir / "notes.txt", std::ios::app) << message << '\n';
-    git_ok(dir, {"add", "notes.txt"});
-    git_ok(dir, {"-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "--no-verify",
-                 "-m", message});
-    return git_ok(dir, {"rev-parse", "HEAD"});
-}
-
-/// Every file below `dir` whose contents hold `needle`.
-std::vector<fs::path> files_containing(const fs::path& dir, std::string_view needle) {
-    std::vector<fs::path> found;
-    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-        if (entry.is_regular_file() && read_file(entry.path()).find(needle) != std::string::npos) {
-            found.push_back(entry.path());
-        }
-    }
-    return found;
 }
 
 /// A workspace repository, a fake Gitea hosting o/r over git with a token, and a config for
@@ -244,10 +193,12 @@ TEST_CASE("GitPusher runs nothing the workspace configures and talks only to the
         // Proves the traps are armed: naive pushes from the workspace itself go to the decoy,
         // run the hook, and (once the decoy wants a token) hand the workspace's helper the
         // request; a status runs the fsmonitor.
-        run_git(t.workspace(), {"push", "--quiet", forge_base + "o/r.git", "HEAD:refs/heads/x"});
+        run_test_git(t.workspace(),
+                     {"push", "--quiet", forge_base + "o/r.git", "HEAD:refs/heads/x"});
         decoy.set_token("decoy-token");
-        run_git(t.workspace(), {"push", "--quiet", forge_base + "o/r.git", "HEAD:refs/heads/y"});
-        run_git(t.workspace(), {"status", "--short"});
+        run_test_git(t.workspace(),
+                     {"push", "--quiet", forge_base + "o/r.git", "HEAD:refs/heads/y"});
+        run_test_git(t.workspace(), {"status", "--short"});
 
         CHECK(decoy.git_ref("refs/heads/x") == head);
         CHECK(fs::exists(markers / "hook-pre-push"));
@@ -388,8 +339,8 @@ TEST_CASE("GitPusher pushes the workspace's own HEAD, not a repository .git/.git
 
     CHECK(pushed.commit == mine);
     CHECK(t.forge_branch() == mine);
-    CHECK(run_git(t.tmp.path() / "forge" / "o" / "r.git", {"cat-file", "-e", foreign}).exit_code !=
-          0);
+    CHECK(run_test_git(t.tmp.path() / "forge" / "o" / "r.git", {"cat-file", "-e", foreign})
+              .exit_code != 0);
 }
 
 TEST_CASE("GitPusher reports a refused token as unauthorized without revealing a token",
@@ -560,7 +511,7 @@ TEST_CASE("GitPusher's branch rules agree with git check-ref-format", "[sidecar]
     names.insert(names.end(), characters.begin(), characters.end());
     for (const auto& name : names) {
         INFO("branch '" << name << "'");
-        const auto git = run_git(tmp.path(), {"check-ref-format", "refs/heads/" + name});
+        const auto git = run_test_git(tmp.path(), {"check-ref-format", "refs/heads/" + name});
         CHECK(is_valid_branch_name(name) == (git.exit_code == 0));
     }
 }
@@ -607,12 +558,12 @@ TEST_CASE("FakeForge asks git for Basic credentials whose password is the token"
     const std::string head = commit(t.workspace(), "first");
     const std::string port = std::to_string(t.forge.port());
 
-    const auto anonymous = run_git(
+    const auto anonymous = run_test_git(
         t.workspace(), {"push", "--quiet", "http://127.0.0.1:" + port + "/o/r.git", "HEAD:main"});
     const auto wrong =
-        run_git(t.workspace(),
-                {"push", "--quiet", "http://u:nope@127.0.0.1:" + port + "/o/r.git", "HEAD:main"});
-    const auto right = run_git(
+        run_test_git(t.workspace(), {"push", "--quiet",
+                                     "http://u:nope@127.0.0.1:" + port + "/o/r.git", "HEAD:main"});
+    const auto right = run_test_git(
         t.workspace(),
         {"push", "--quiet",
          "http://anyone:" + std::string(k_token) + "@127.0.0.1:" + port + "/o/r.git", "HEAD:main"});
