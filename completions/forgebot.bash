@@ -47,10 +47,14 @@ _forgebot() {
     local cur prev words cword
     _init_completion || return
 
-    local commands="start resume list show logs freeze destroy orchestrate sidecar call help"
+    local commands="start resume list show logs freeze destroy orchestrate provenance sidecar call mcp
+        help"
     local start_opts="--headless --prompt --repo --base --copy --bottle --backend --label
         --timeout --dry-run --json --forge --owner --issue --pr --help"
     local resume_opts="--headless --prompt --backend --timeout --dry-run --json --help"
+    local orchestrate_commands="start resume status serve"
+    local orchestrate_start_opts="--agent --bottle --prompt --label --backend --forge --owner
+        --repo --issue --pr --help"
     local sidecar_opts="--socket --queue-dir --identity --forge --api-url --owner --repo --issue
         --pr --workspace --branch --token-fd --token-file --audit-log --log-level --help"
     local call_methods="read_issue read_pr read_comments post_comment update_description
@@ -67,7 +71,7 @@ _forgebot() {
         --socket | --queue-dir | --identity | --forge | --api-url | --owner | --repo | --issue | \
             --pr | --workspace | --branch | --token-fd | --token-file | --audit-log | \
             --log-level | --json-params | --timeout | --prompt | --base | --bottle | --backend | \
-            --label) continue ;;
+            --label | --agent | --slug | --config | --listen) continue ;;
         esac
         path+=("${words[i]}")
     done
@@ -97,7 +101,42 @@ _forgebot() {
             ;;
         esac
         ;;
-    sidecar | call)
+    orchestrate)
+        case $prev in
+        --agent)
+            COMPREPLY=($(compgen -W "$(_forgebot_agents)" -- "$cur"))
+            return
+            ;;
+        --bottle)
+            COMPREPLY=($(compgen -W "$(_forgebot_bottles)" -- "$cur"))
+            return
+            ;;
+        --backend)
+            COMPREPLY=($(compgen -W "process bwrap" -- "$cur"))
+            return
+            ;;
+        --forge)
+            COMPREPLY=($(compgen -W "$(_forgebot_forges)" -- "$cur"))
+            return
+            ;;
+        --slug)
+            COMPREPLY=($(compgen -W "$(_forgebot_identities)" -- "$cur"))
+            return
+            ;;
+        --config)
+            _filedir toml
+            return
+            ;;
+        --log-level)
+            COMPREPLY=($(compgen -W "error warn info debug" -- "$cur"))
+            return
+            ;;
+        --prompt | --label | --owner | --repo | --issue | --pr | --listen)
+            return
+            ;;
+        esac
+        ;;
+    sidecar | call | mcp)
         case $prev in
         --socket | --queue-dir | --workspace | --token-file | --audit-log)
             _filedir
@@ -154,9 +193,21 @@ _forgebot() {
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W "--help" -- "$cur"))
             else
-                COMPREPLY=($(compgen -W "status" -- "$cur"))
+                COMPREPLY=($(compgen -W "$orchestrate_commands" -- "$cur"))
             fi
-        elif [[ ${path[1]} == status ]]; then
+        else
+            case ${path[1]} in
+            start) COMPREPLY=($(compgen -W "$orchestrate_start_opts" -- "$cur")) ;;
+            resume) COMPREPLY=($(compgen -W "--slug --prompt --backend --help" -- "$cur")) ;;
+            status) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
+            serve) COMPREPLY=($(compgen -W "--config --listen --log-level --help" -- "$cur")) ;;
+            esac
+        fi
+        ;;
+    provenance)
+        if [[ $cur != -* ]] && ((${#path[@]} == 1)); then
+            COMPREPLY=($(compgen -W "$(_forgebot_identities)" -- "$cur"))
+        else
             COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
         fi
         ;;
@@ -173,11 +224,14 @@ _forgebot() {
             COMPREPLY=($(compgen -W "number= body= title= base= status= summary=" -- "$cur"))
         fi
         ;;
+    mcp)
+        COMPREPLY=($(compgen -W "--socket --timeout --log-level --help" -- "$cur"))
+        ;;
     help)
         if ((${#path[@]} == 1)); then
             COMPREPLY=($(compgen -W "$commands" -- "$cur"))
         elif [[ ${path[1]} == orchestrate ]]; then
-            COMPREPLY=($(compgen -W "status" -- "$cur"))
+            COMPREPLY=($(compgen -W "$orchestrate_commands" -- "$cur"))
         fi
         ;;
     esac

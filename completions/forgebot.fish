@@ -1,6 +1,7 @@
 # fish completion for forgebot
 
-set -l commands start resume list show logs freeze destroy orchestrate sidecar call help
+set -l commands start resume list show logs freeze destroy orchestrate provenance sidecar call mcp help
+set -l orchestrate_commands start resume status serve
 
 # The bottles' identities, from `forgebot list -q`.
 function __forgebot_identities
@@ -78,30 +79,32 @@ complete -c forgebot -n "not __fish_seen_subcommand_from $commands" -a logs -d "
 complete -c forgebot -n "not __fish_seen_subcommand_from $commands" -a freeze -d "Stop a bottle's agent, keep its state"
 complete -c forgebot -n "not __fish_seen_subcommand_from $commands" -a destroy -d 'Stop a bottle and remove its workspace for good'
 complete -c forgebot -n "not __fish_seen_subcommand_from $commands" -a orchestrate -d 'Drive agents from forge issues and pull requests'
+complete -c forgebot -n "not __fish_seen_subcommand_from $commands" -a provenance -d "Show a run's record and its sidecar operations"
 complete -c forgebot -n "not __fish_seen_subcommand_from $commands" -a sidecar -d "Serve one run's scoped forge API on a Unix socket"
 complete -c forgebot -n "not __fish_seen_subcommand_from $commands" -a call -d "Call a method of the run's sidecar"
+complete -c forgebot -n "not __fish_seen_subcommand_from $commands" -a mcp -d "Serve the run's sidecar as an MCP server on stdio"
 complete -c forgebot -n "not __fish_seen_subcommand_from $commands" -a help -d 'Show the help of forgebot or of a command'
 
-complete -c forgebot -n "__fish_seen_subcommand_from start; and __forgebot_needs_arg" -a "(__forgebot_agents)" -d Agent
-complete -c forgebot -n "__fish_seen_subcommand_from start" -l headless -d 'Run without a terminal or questions'
-complete -c forgebot -n "__fish_seen_subcommand_from start" -l prompt -x -d 'What the agent should do'
-complete -c forgebot -n "__fish_seen_subcommand_from start" -l repo -x -a "(__fish_complete_directories)" -d 'The git repository to work in'
-complete -c forgebot -n "__fish_seen_subcommand_from start" -l base -x -d "Where the agent's branch starts"
-complete -c forgebot -n "__fish_seen_subcommand_from start" -l copy -d 'Work on a copy of a directory that is not a git repository'
-complete -c forgebot -n "__fish_seen_subcommand_from start" -l bottle -x -a "(__forgebot_bottles)" -d 'A bottle profile'
-complete -c forgebot -n "__fish_seen_subcommand_from start" -l label -x -d 'A label recorded with the bottle'
-complete -c forgebot -n "__fish_seen_subcommand_from start" -l forge -x -a "(__forgebot_forges)" -d 'A forge from config.toml'
-complete -c forgebot -n "__fish_seen_subcommand_from start" -l owner -x -d "The forge repository's owner"
-complete -c forgebot -n "__fish_seen_subcommand_from start" -l issue -x -d 'The issue to work on'
-complete -c forgebot -n "__fish_seen_subcommand_from start" -l pr -x -d 'A PR of the issue the agent may write to'
+complete -c forgebot -n "__fish_seen_subcommand_from start; and not __fish_seen_subcommand_from orchestrate; and __forgebot_needs_arg" -a "(__forgebot_agents)" -d Agent
+complete -c forgebot -n "__fish_seen_subcommand_from start; and not __fish_seen_subcommand_from orchestrate" -l headless -d 'Run without a terminal or questions'
+complete -c forgebot -n "__fish_seen_subcommand_from start; and not __fish_seen_subcommand_from orchestrate" -l prompt -x -d 'What the agent should do'
+complete -c forgebot -n "__fish_seen_subcommand_from start; and not __fish_seen_subcommand_from orchestrate" -l repo -x -a "(__fish_complete_directories)" -d 'The git repository to work in'
+complete -c forgebot -n "__fish_seen_subcommand_from start; and not __fish_seen_subcommand_from orchestrate" -l base -x -d "Where the agent's branch starts"
+complete -c forgebot -n "__fish_seen_subcommand_from start; and not __fish_seen_subcommand_from orchestrate" -l copy -d 'Work on a copy of a directory that is not a git repository'
+complete -c forgebot -n "__fish_seen_subcommand_from start; and not __fish_seen_subcommand_from orchestrate" -l bottle -x -a "(__forgebot_bottles)" -d 'A bottle profile'
+complete -c forgebot -n "__fish_seen_subcommand_from start; and not __fish_seen_subcommand_from orchestrate" -l label -x -d 'A label recorded with the bottle'
+complete -c forgebot -n "__fish_seen_subcommand_from start; and not __fish_seen_subcommand_from orchestrate" -l forge -x -a "(__forgebot_forges)" -d 'A forge from config.toml'
+complete -c forgebot -n "__fish_seen_subcommand_from start; and not __fish_seen_subcommand_from orchestrate" -l owner -x -d "The forge repository's owner"
+complete -c forgebot -n "__fish_seen_subcommand_from start; and not __fish_seen_subcommand_from orchestrate" -l issue -x -d 'The issue to work on'
+complete -c forgebot -n "__fish_seen_subcommand_from start; and not __fish_seen_subcommand_from orchestrate" -l pr -x -d 'A PR of the issue the agent may write to'
 
-complete -c forgebot -n "__fish_seen_subcommand_from resume show logs freeze destroy; and __forgebot_needs_arg" -a "(__forgebot_identities)" -d Bottle
-complete -c forgebot -n "__fish_seen_subcommand_from resume" -l headless -d 'Run without a terminal or questions'
-complete -c forgebot -n "__fish_seen_subcommand_from resume" -l prompt -x -d 'The next instruction (with --headless)'
-complete -c forgebot -n "__fish_seen_subcommand_from start resume" -l backend -x -a 'process bwrap' -d 'How the agent is run'
-complete -c forgebot -n "__fish_seen_subcommand_from start resume" -l timeout -x -d 'Stop the agent after this long, e.g. 30m'
-complete -c forgebot -n "__fish_seen_subcommand_from start resume" -l dry-run -d 'Print the plan and create nothing'
-complete -c forgebot -n "__fish_seen_subcommand_from start resume" -l json -d 'Raw events on stderr, the record as JSON on stdout'
+complete -c forgebot -n "__fish_seen_subcommand_from resume show logs freeze destroy; and not __fish_seen_subcommand_from orchestrate; and __forgebot_needs_arg" -a "(__forgebot_identities)" -d Bottle
+complete -c forgebot -n "__fish_seen_subcommand_from resume; and not __fish_seen_subcommand_from orchestrate" -l headless -d 'Run without a terminal or questions'
+complete -c forgebot -n "__fish_seen_subcommand_from resume; and not __fish_seen_subcommand_from orchestrate" -l prompt -x -d 'The next instruction (with --headless)'
+complete -c forgebot -n "__fish_seen_subcommand_from start resume; and not __fish_seen_subcommand_from orchestrate" -l backend -x -a 'process bwrap' -d 'How the agent is run'
+complete -c forgebot -n "__fish_seen_subcommand_from start resume; and not __fish_seen_subcommand_from orchestrate" -l timeout -x -d 'Stop the agent after this long, e.g. 30m'
+complete -c forgebot -n "__fish_seen_subcommand_from start resume; and not __fish_seen_subcommand_from orchestrate" -l dry-run -d 'Print the plan and create nothing'
+complete -c forgebot -n "__fish_seen_subcommand_from start resume; and not __fish_seen_subcommand_from orchestrate" -l json -d 'Raw events on stderr, the record as JSON on stdout'
 
 complete -c forgebot -n "__fish_seen_subcommand_from list" -s q -l quiet -d 'Print identities only'
 complete -c forgebot -n "__fish_seen_subcommand_from list" -l json -d 'Print a JSON array of records'
@@ -109,8 +112,33 @@ complete -c forgebot -n "__fish_seen_subcommand_from show" -l json -d 'Print the
 complete -c forgebot -n "__fish_seen_subcommand_from logs" -s f -l follow -d 'Keep printing while the agent runs'
 complete -c forgebot -n "__fish_seen_subcommand_from logs" -l raw -d 'Print the transcript as recorded'
 
-complete -c forgebot -n "__fish_seen_subcommand_from orchestrate; and not __fish_seen_subcommand_from status" -a status -d 'List every tracked issue and the state of its run'
+set -l orchestrate_new "__fish_seen_subcommand_from orchestrate; and not __fish_seen_subcommand_from $orchestrate_commands"
+complete -c forgebot -n $orchestrate_new -a start -d 'Start a headless bottle on a forge issue and track it'
+complete -c forgebot -n $orchestrate_new -a resume -d 'Resume a tracked run headless with a new prompt'
+complete -c forgebot -n $orchestrate_new -a status -d 'List every tracked issue and the state of its run'
+complete -c forgebot -n $orchestrate_new -a serve -d 'Run the forge-driven loop in the foreground'
+set -l orchestrate_start "__fish_seen_subcommand_from orchestrate; and __fish_seen_subcommand_from start"
+complete -c forgebot -n $orchestrate_start -l agent -x -a "(__forgebot_agents)" -d 'The agent'
+complete -c forgebot -n $orchestrate_start -l bottle -x -a "(__forgebot_bottles)" -d 'A bottle profile'
+complete -c forgebot -n $orchestrate_start -l prompt -x -d 'What the agent should do'
+complete -c forgebot -n $orchestrate_start -l label -x -d 'A label recorded with the bottle'
+complete -c forgebot -n $orchestrate_start -l forge -x -a "(__forgebot_forges)" -d 'A forge from config.toml'
+complete -c forgebot -n $orchestrate_start -l owner -x -d 'Repository owner'
+complete -c forgebot -n $orchestrate_start -l repo -x -d 'Repository name'
+complete -c forgebot -n $orchestrate_start -l issue -x -d 'The issue number'
+complete -c forgebot -n $orchestrate_start -l pr -x -d 'A PR the agent may write to'
+set -l orchestrate_resume "__fish_seen_subcommand_from orchestrate; and __fish_seen_subcommand_from resume"
+complete -c forgebot -n $orchestrate_resume -l slug -x -a "(__forgebot_identities)" -d "The run's bottle identity"
+complete -c forgebot -n $orchestrate_resume -l prompt -x -d 'The next instruction'
+complete -c forgebot -n "__fish_seen_subcommand_from orchestrate; and __fish_seen_subcommand_from start resume" -l backend -x -a 'process bwrap' -d 'How the agent is run'
 complete -c forgebot -n "__fish_seen_subcommand_from orchestrate; and __fish_seen_subcommand_from status" -l json -d 'Print a JSON array instead of a table'
+set -l orchestrate_serve "__fish_seen_subcommand_from orchestrate; and __fish_seen_subcommand_from serve"
+complete -c forgebot -n $orchestrate_serve -l config -r -F -d 'The configuration file'
+complete -c forgebot -n $orchestrate_serve -l listen -x -d 'ADDR:PORT for webhooks and the API'
+complete -c forgebot -n $orchestrate_serve -l log-level -x -a 'error warn info debug' -d 'Log level'
+
+complete -c forgebot -n "__fish_seen_subcommand_from provenance; and __forgebot_needs_arg" -a "(__forgebot_identities)" -d Run
+complete -c forgebot -n "__fish_seen_subcommand_from provenance" -l json -d 'Print the record as a JSON object'
 
 complete -c forgebot -n "__fish_seen_subcommand_from sidecar" -l socket -r -F -d 'Unix socket to serve on'
 complete -c forgebot -n "__fish_seen_subcommand_from sidecar" -l queue-dir -r -F -d 'Queue directory for signal_done events'
@@ -133,5 +161,9 @@ complete -c forgebot -n "__fish_seen_subcommand_from call; and not __fish_seen_s
 complete -c forgebot -n "__fish_seen_subcommand_from call" -l json-params -x -d 'Params as one JSON object'
 complete -c forgebot -n "__fish_seen_subcommand_from call" -l socket -r -F -d 'The sidecar socket'
 complete -c forgebot -n "__fish_seen_subcommand_from call" -l timeout -x -d 'Seconds to wait'
+
+complete -c forgebot -n "__fish_seen_subcommand_from mcp" -l socket -r -F -d 'The sidecar socket'
+complete -c forgebot -n "__fish_seen_subcommand_from mcp" -l timeout -x -d 'Seconds to wait for the sidecar'
+complete -c forgebot -n "__fish_seen_subcommand_from mcp" -l log-level -x -a 'error warn info debug' -d 'Log level'
 
 complete -c forgebot -n "__fish_seen_subcommand_from help" -a "$commands"

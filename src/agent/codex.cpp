@@ -3,6 +3,8 @@
 #include "agent/provider.hpp"
 
 #include <set>
+#include <sstream>
+#include <toml++/toml.h>
 
 namespace forgebot::agent {
 
@@ -63,6 +65,13 @@ bool item_failed(const json& item) {
     }
     const json* error = field(item, "error");
     return error != nullptr && !error->is_null();
+}
+
+/// `value` (a string or an array) written as a TOML value, quoted and escaped by toml++.
+template <typename Value> std::string toml_text(const Value& value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
 }
 
 bool is_tool_item(const std::string& type) {
@@ -204,6 +213,19 @@ private:
         out.insert(out.end(), {"--sandbox", "workspace-write"});
         if (request.model) {
             out.insert(out.end(), {"--model", *request.model});
+        }
+        for (const auto& server : request.mcp_servers) {
+            const std::string key = "mcp_servers." + server.name + ".";
+            toml::array args;
+            for (const auto& arg : server.args) {
+                args.push_back(arg);
+            }
+            // Rationale: a tool call may wait on the forge (a push, a PR) for longer than
+            // codex's default of 60 s; the bridge itself gives the sidecar 300 s.
+            out.insert(out.end(),
+                       {"-c",
+                        key + "command=" + toml_text(toml::value<std::string>(server.command)),
+                        "-c", key + "args=" + toml_text(args), "-c", key + "tool_timeout_sec=300"});
         }
         out.insert(out.end(), request.extra_args.begin(), request.extra_args.end());
         return out;

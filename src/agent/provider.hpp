@@ -171,6 +171,15 @@ private:
     bool m_finished = false;
 };
 
+/// A stdio MCP server for the agent to start: a program and its arguments.
+struct McpServer {
+    std::string name; ///< the server's name in the agent (claude: `mcp__NAME__TOOL`)
+    std::string command;
+    std::vector<std::string> args;
+
+    bool operator==(const McpServer&) const = default;
+};
+
 /// One run's inputs, from which a provider builds argv.
 struct RunRequest {
     std::string prompt;                  ///< the full prompt, preamble included (compose_prompt)
@@ -178,9 +187,12 @@ struct RunRequest {
     std::optional<std::string> model;    ///< the manifest's model, or a caller's override
     std::vector<std::string> extra_args; ///< manifest `args`, then any the caller adds
     std::vector<std::string> allowed_tools;
-    /// An MCP server configuration file for the agent (claude `--mcp-config`). A hook for MCP
-    /// wiring; codex takes its MCP servers from its own configuration and ignores it.
+    /// An MCP server configuration file for the agent (claude `--mcp-config`); codex has no
+    /// such flag and ignores it.
     std::optional<std::filesystem::path> mcp_config;
+    /// MCP servers for codex, which takes them as configuration overrides (`-c
+    /// mcp_servers.NAME.command=...`); claude ignores them and reads `mcp_config` instead.
+    std::vector<McpServer> mcp_servers;
     /// Attached to a terminal instead of headless: claude without `-p` and stream-json, codex
     /// without `exec --json`; an empty prompt is then left out (the agent waits for input).
     bool interactive = false;
@@ -223,18 +235,20 @@ public:
 /// takes an optional value and a separate dash-leading id would be read as a flag.
 std::unique_ptr<Provider> make_claude_provider();
 
-/// Codex CLI: `codex exec --json --sandbox workspace-write [--model M] [ARGS...] -- PROMPT`;
-/// resume: `codex exec --json --sandbox workspace-write [--model M] [ARGS...] resume -- THREAD
-/// PROMPT`. Interactive runs drop `exec --json`. Rationale: exec's flags go before `resume` and are given again (only the
-/// conversation is kept across a resume, not the flags); `--` makes a dash-leading prompt or
-/// id positional. A prompt of exactly `-` makes codex read the prompt from stdin. Allowed
+/// Codex CLI: `codex exec --json --sandbox workspace-write [--model M] [MCP...] [ARGS...] --
+/// PROMPT`; resume: `codex exec --json --sandbox workspace-write [--model M] [MCP...] [ARGS...]
+/// resume -- THREAD PROMPT`, where each MCP server is `-c mcp_servers.NAME.command="PROGRAM" -c
+/// mcp_servers.NAME.args=["ARG",...] -c mcp_servers.NAME.tool_timeout_sec=300` (TOML values).
+/// Interactive runs drop `exec --json`. Rationale: exec's flags go before `resume` and are given
+/// again (only the conversation is kept across a resume, not the flags); `--` makes a dash-leading
+/// prompt or id positional. A prompt of exactly `-` makes codex read the prompt from stdin. Allowed
 /// tools have no codex flag and are ignored.
 std::unique_ptr<Provider> make_codex_provider();
 
 /// Any program: argv is `command` with `{prompt}`, `{session}` and `{workspace}` expanded
 /// inside each argument (never through a shell). Resume uses `resume_command`; without one,
 /// resume starts a new session: `command` with the new prompt. Model, extra args, allowed
-/// tools and mcp_config are not used. The parser makes each stdout line a TextEvent, except
+/// tools and MCP servers are not used. The parser makes each stdout line a TextEvent, except
 /// `FORGEBOT_SESSION=ID`, which records the session id; the run is complete at finish() and
 /// never failed. `command` must not be empty.
 std::unique_ptr<Provider> make_command_provider(std::vector<std::string> command,

@@ -74,7 +74,7 @@ BottlePaths bottle_paths(const std::filesystem::path& home, std::string_view ide
     p.agent_log = p.root / "agent.log";
     p.sidecar_log = p.root / "sidecar.log";
     p.audit_log = p.root / "audit.jsonl";
-    p.mcp_config = p.root / "mcp.json";
+    p.mcp_config = p.sidecar_dir / "mcp.json";
     return p;
 }
 

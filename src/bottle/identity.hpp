@@ -30,7 +30,7 @@ struct BottlePaths {
     std::filesystem::path agent_log;   ///< the agent's stderr
     std::filesystem::path sidecar_log; ///< the sidecar's stderr
     std::filesystem::path audit_log;   ///< the sidecar's audit log (beside the queue)
-    std::filesystem::path mcp_config;  ///< the MCP configuration handed to claude
+    std::filesystem::path mcp_config;  ///< claude's MCP configuration, in the sidecar dir
 };
 
 /// The paths of bottle `identity` under the state directory `home`.

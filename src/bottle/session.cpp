@@ -19,6 +19,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <iostream>
 #include <poll.h>
 #include <sys/random.h>
@@ -62,6 +63,16 @@ int open_append(const fs::path& file) {
         throw Error(Errc::io, "cannot open " + file.string() + ": " + std::strerror(errno));
     }
     return fd;
+}
+
+/// Writes `text` to `file`, replacing it. Throws Error{Errc::io}.
+void write_text(const fs::path& file, std::string_view text) {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+        throw Error(Errc::io, "cannot write " + file.string());
+    }
 }
 
 void write_all(int fd, std::string_view data) {
@@ -226,6 +237,34 @@ std::string cost_text(const json& details) {
     return "unknown";
 }
 
+/// Gives a forge run of `provider` forgebot's MCP server (`forgebot mcp --socket SOCKET`), so
+/// that its agent reaches the sidecar through tools: claude through a configuration file, whose
+/// text is returned for the caller to write to `paths.mcp_config` before the run, with the
+/// server's tools allowed; codex through configuration overrides. A command provider gets
+/// nothing (it keeps `forgebot call`). Rationale: the file lives in the sidecar directory, which
+/// the sandbox shows at the same path, because claude reads it from inside.
+std::optional<std::string> wire_mcp(agent::RunRequest& request, agent::ProviderKind provider,
+                                    const BottlePaths& paths, const fs::path& forgebot) {
+    const agent::McpServer server{
+        "forgebot", forgebot.string(), {"mcp", "--socket", paths.socket.string()}};
+    if (provider == agent::ProviderKind::codex) {
+        request.mcp_servers.push_back(server);
+    }
+    if (provider != agent::ProviderKind::claude) {
+        return std::nullopt;
+    }
+    request.mcp_config = paths.mcp_config;
+    request.allowed_tools.push_back("mcp__" + server.name + "__*");
+    const json config = {
+        {"mcpServers", {{server.name, {{"command", server.command}, {"args", server.args}}}}}};
+    return config.dump(2) + "\n";
+}
+
+/// Whether a forge run of `provider` works through MCP tools rather than `forgebot call`.
+bool speaks_mcp(agent::ProviderKind provider) {
+    return provider == agent::ProviderKind::claude || provider == agent::ProviderKind::codex;
+}
+
 } // namespace
 
 /// Everything one run needs, worked out before anything is created.
@@ -242,6 +281,8 @@ struct Sessions::Prepared {
     std::optional<SidecarSpec> sidecar;
     std::optional<std::chrono::seconds> timeout;
     bool interactive = false;
+    std::function<void(const store::BottleRecord&)> on_run;
+    std::optional<std::string> mcp_config; ///< written to paths.mcp_config before the run
 };
 
 Sessions::Sessions(store::BottleStore* bottles, fs::path home, ForgeResolver resolve,
@@ -308,26 +349,40 @@ json record_json(const store::BottleRecord& record) {
     return out;
 }
 
-std::string forge_overlay(const ForgeRun& run, std::string_view branch) {
+std::string forge_overlay(const ForgeRun& run, std::string_view branch, bool mcp_tools) {
     const std::string issue = run.owner + "/" + run.repo + "#" + std::to_string(run.issue);
+    const std::string number = std::to_string(run.issue);
+    // A sidecar method as the agent reaches it: an MCP tool, or a `forgebot call` command.
+    auto name = [mcp_tools](const std::string& method) {
+        return "`" + (mcp_tools ? "forge_" + method : method) + "`";
+    };
+    auto call = [mcp_tools](const std::string& method, const std::string& params) {
+        if (mcp_tools) {
+            return "`forge_" + method + "`" + (params.empty() ? "" : " with `" + params + "`");
+        }
+        return "`forgebot call " + method + (params.empty() ? "" : " '" + params + "'") + "`";
+    };
     return "You are working on issue " + issue +
            " of a git forge. You have no forge credentials; a sidecar does the forge work "
-           "for you, and you reach it with the `forgebot call` command:\n"
-           "- `forgebot call read_issue '{\"number\": " +
-           std::to_string(run.issue) +
-           "}'`, `read_comments`, `read_pr` read issues and pull requests.\n"
-           "- `forgebot call post_comment '{\"number\": " +
-           std::to_string(run.issue) +
-           ", \"body\": \"...\"}'` comments on the issue (you may write only to this issue "
-           "and its pull requests).\n"
+           "for you, and you reach it " +
+           (mcp_tools ? "through the tools of the `forgebot` MCP server"
+                      : "with the `forgebot call` command") +
+           ":\n- " + call("read_issue", "{\"number\": " + number + "}") + ", " +
+           name("read_comments") + ", " + name("read_pr") + " read issues and pull requests.\n- " +
+           call("post_comment", "{\"number\": " + number + ", \"body\": \"...\"}") +
+           " comments on the issue" +
+           (mcp_tools ? " and " + name("update_description") + " replaces a description" : "") +
+           " (you may write only to this issue and its pull requests).\n"
            "- Commit your work on the current branch (" +
-           std::string(branch) +
-           "), then `forgebot call push_branch` publishes it and `forgebot call open_pr "
-           "'{\"title\": \"...\", \"body\": \"...\"}'` opens the pull request.\n"
-           "- When a unit of work is complete, call `forgebot call signal_done "
-           "'{\"status\": \"success\", \"summary\": \"...\"}'` (status `failure` when you "
-           "cannot finish, `needs_human` when a person must decide).\n"
-           "`forgebot call --help` lists every method.";
+           std::string(branch) + "), then " + call("push_branch", "") + " publishes it and " +
+           call("open_pr", "{\"title\": \"...\", \"body\": \"...\"}") +
+           " opens the pull request.\n- When a unit of work is complete, call " +
+           call("signal_done", "{\"status\": \"success\", \"summary\": \"...\"}") +
+           " (status `failure` when you cannot finish, `needs_human` when a person must "
+           "decide).\n" +
+           (mcp_tools ? "A tool result marked as an error says what went wrong, such as a write "
+                        "outside this issue."
+                      : "`forgebot call --help` lists every method.");
 }
 
 SessionOutcome Sessions::start(const StartOptions& options) {
@@ -339,6 +394,7 @@ SessionOutcome Sessions::start(const StartOptions& options) {
     p.manifest = agent::load_manifest(options.agent);
     p.provider = agent::make_provider(p.manifest);
     p.interactive = !options.headless;
+    p.on_run = options.on_run;
     const auto profile_names =
         options.bottles.empty() ? std::vector<std::string>{p.manifest.bottle} : options.bottles;
     p.profile = load_profiles(profile_names, profiles_dir());
@@ -415,9 +471,13 @@ SessionOutcome Sessions::start(const StartOptions& options) {
 
     std::string prompt = options.prompt;
     if (options.forge) {
-        prompt += (prompt.empty() ? "" : "\n\n") + forge_overlay(*options.forge, workspace.branch);
+        prompt += (prompt.empty() ? "" : "\n\n") +
+                  forge_overlay(*options.forge, workspace.branch, speaks_mcp(p.manifest.provider));
     }
     auto request = agent::make_request(p.manifest, prompt, workspace.path);
+    if (options.forge) {
+        p.mcp_config = wire_mcp(request, p.manifest.provider, p.paths, self_executable());
+    }
     request.interactive = p.interactive;
     if (p.interactive && p.manifest.provider == agent::ProviderKind::claude) {
         request.session_id = random_uuid();
@@ -558,6 +618,7 @@ SessionOutcome Sessions::resume(const ResumeOptions& options) {
     p.profile = load_profiles(p.record.bottle_names, profiles_dir());
     p.paths = bottle_paths(m_home, p.record.identity);
     p.interactive = !options.headless;
+    p.on_run = options.on_run;
     p.backend = parse_backend(p.record.backend).value_or(BackendKind::process);
     if (options.backend && *options.backend != p.backend) {
         if (*options.backend == BackendKind::bwrap && workspace.kind == WorkspaceKind::worktree) {
@@ -595,11 +656,15 @@ SessionOutcome Sessions::resume(const ResumeOptions& options) {
     if (p.interactive) {
         request.prompt.clear();
     }
+    const bool forge_run = p.record.issue && p.details.contains("forge");
+    if (forge_run) {
+        p.mcp_config = wire_mcp(request, p.manifest.provider, p.paths, self_executable());
+    }
     p.agent_argv = p.record.provider_session
                        ? p.provider->resume_argv(request, *p.record.provider_session)
                        : p.provider->start_argv(request);
 
-    if (p.record.issue && p.details.contains("forge")) {
+    if (forge_run) {
         const auto& forge_details = p.details["forge"];
         const auto connection = m_resolve(json_string(forge_details, "name").value_or(""));
         SidecarSpec spec;
@@ -733,6 +798,9 @@ SessionOutcome Sessions::run(Prepared& p, bool json_output) {
     std::optional<util::Child> sidecar;
     if (p.sidecar) {
         p.sidecar->forgebot_binary = p.launch_request.forgebot_binary;
+        if (p.mcp_config) {
+            write_text(p.paths.mcp_config, *p.mcp_config);
+        }
         sidecar.emplace(start_sidecar(*p.sidecar, p.paths));
         p.details["sidecar_pid"] = sidecar->pid();
     }
@@ -760,6 +828,9 @@ SessionOutcome Sessions::run(Prepared& p, bool json_output) {
     p.record.pid = child->pid();
     p.record.started_at = util::now_seconds();
     bottles().upsert(with_details(p));
+    if (p.on_run) {
+        p.on_run(p.record);
+    }
 
     auto parser = p.provider->parser();
     const bool raw_transcript = p.manifest.provider != agent::ProviderKind::command;

@@ -75,6 +75,8 @@ struct StartOptions {
     bool dry_run = false;
     bool json = false;
     std::optional<ForgeRun> forge;
+    /// Called once the bottle exists and its agent is about to start (the record says running).
+    std::function<void(const store::BottleRecord&)> on_run;
 };
 
 /// `forgebot resume`.
@@ -86,6 +88,8 @@ struct ResumeOptions {
     std::optional<std::chrono::seconds> timeout;
     bool dry_run = false;
     bool json = false;
+    /// Called once the agent is about to start again (the record says running).
+    std::function<void(const store::BottleRecord&)> on_run;
 };
 
 /// What a finished session reports.
@@ -146,8 +150,9 @@ nlohmann::json record_json(const store::BottleRecord& record);
 /// Whether the record says running and its agent's process still exists.
 bool is_running(const store::BottleRecord& record);
 
-/// The text added to a forge run's prompt: which issue it works on, how to use the sidecar
-/// (`forgebot call`), to push with push_branch and open a PR, and to call signal_done.
-std::string forge_overlay(const ForgeRun& run, std::string_view branch);
+/// The text added to a forge run's prompt: which issue it works on, how to reach the sidecar
+/// (the `forgebot` MCP server's tools with `mcp_tools`, else `forgebot call`), to push with
+/// push_branch and open a PR, and to call signal_done.
+std::string forge_overlay(const ForgeRun& run, std::string_view branch, bool mcp_tools);
 
 } // namespace forgebot::bottle

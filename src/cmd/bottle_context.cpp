@@ -2,10 +2,10 @@
 #include "cmd/bottle_context.hpp"
 
 #include "orchestrator/config.hpp"
+#include "orchestrator/labels.hpp"
 #include "store/home.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
-#include "util/secret_file.hpp"
 
 #include <iostream>
 
@@ -18,19 +18,7 @@ BottleContext open_bottle_context(bool dry_run) {
         context.store = std::make_unique<store::BottleStore>(*context.db);
     }
     auto resolve = [](const std::string& name) {
-        const auto config = orchestrator::load_config();
-        const auto& entry = orchestrator::find_forge(config, name);
-        if (!entry.token_file) {
-            throw Error(Errc::invalid_input,
-                        "forge " + name + " has no token_file in " +
-                            (config.file ? config.file->string() : std::string("config.toml")));
-        }
-        bottle::ForgeConnection connection;
-        connection.name = entry.name;
-        connection.kind = entry.kind;
-        connection.api_url = entry.api_url;
-        connection.token = util::read_secret_file(*entry.token_file, "token_file");
-        return connection;
+        return orchestrator::forge_connection(orchestrator::load_config(), name);
     };
     context.sessions =
         std::make_unique<bottle::Sessions>(context.store.get(), store::home_dir(), resolve,

@@ -2,13 +2,11 @@
 // stdout.
 #include "cmd/cli.hpp"
 #include "cmd/registry.hpp"
-#include "forge/curl_transport.hpp"
-#include "forge/forge_error.hpp"
+#include "sidecar/client.hpp"
 #include "util/error.hpp"
 #include "util/exit_code.hpp"
 
 #include <CLI/CLI.hpp>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -86,57 +84,17 @@ nlohmann::json build_params(const CallOptions& options) {
 }
 
 int run_call(const CallOptions& options) {
-    std::string socket = options.socket;
-    if (socket.empty()) {
-        const char* env = std::getenv("FORGEBOT_SIDECAR_SOCKET");
-        socket = env != nullptr ? env : "";
-    }
-    if (socket.empty()) {
-        throw Error(Errc::usage, "no sidecar socket: set FORGEBOT_SIDECAR_SOCKET or pass --socket");
-    }
-    const nlohmann::json request = {{"jsonrpc", "2.0"},
-                                    {"id", 1},
-                                    {"method", options.method},
-                                    {"params", build_params(options)}};
-
     const auto timeout =
         std::chrono::milliseconds(static_cast<long long>(options.timeout_seconds * 1000));
-    forge::CurlTransport transport(std::chrono::seconds(5), timeout, socket);
-    forge::HttpResponse response;
-    try {
-        response = transport.send(
-            {"POST", "http://sidecar/rpc", {{"Content-Type", "application/json"}}, request.dump()});
-    } catch (const Error& e) {
-        throw Error(Errc::unavailable, "cannot reach the sidecar at " + socket + ": " + e.what());
-    }
-    if (response.status >= 400 && response.status < 500) {
-        // Reached, and refused by the sidecar itself (413: a request over 1 MiB): not exit 3.
-        const auto refusal = nlohmann::json::parse(response.body, nullptr, false);
-        const std::string reason =
-            refusal.is_object() ? refusal.value("error", std::string()) : std::string();
-        throw Error(Errc::failure, "the sidecar refused the request" +
-                                       (reason.empty() ? std::string() : ": " + reason) +
-                                       " (HTTP " + std::to_string(response.status) + ")");
-    }
-    if (response.status != 200) {
-        throw Error(Errc::unavailable, "the sidecar at " + socket + " answered HTTP " +
-                                           std::to_string(response.status));
-    }
-    nlohmann::json reply;
-    try {
-        reply = nlohmann::json::parse(response.body);
-    } catch (const nlohmann::json::exception&) {
-        throw Error(Errc::unavailable,
-                    "the sidecar at " + socket + " answered something that is not JSON");
-    }
-    if (const auto error = reply.find("error"); error != reply.end()) {
-        std::string message = error->value("message", std::string("unknown error"));
-        message += " (code " + std::to_string(error->value("code", 0)) + ")";
+    sidecar::SocketCaller caller(sidecar::sidecar_socket(options.socket), timeout);
+    const auto reply = caller.call(options.method, build_params(options));
+    if (!reply.result) {
+        std::string message = reply.error.value("message", std::string("unknown error"));
+        message += " (code " + std::to_string(reply.error.value("code", 0)) + ")";
         print_error(message);
         return to_int(ExitCode::failure);
     }
-    const auto& result = reply["result"];
-    std::cout << (::isatty(1) != 0 ? result.dump(2) : result.dump()) << '\n';
+    std::cout << (::isatty(1) != 0 ? reply.result->dump(2) : reply.result->dump()) << '\n';
     return 0;
 }
 

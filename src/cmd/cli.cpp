@@ -2,6 +2,7 @@
 #include "cmd/cli.hpp"
 
 #include "util/exit_code.hpp"
+#include "util/log.hpp"
 #include "util/suggest.hpp"
 
 #include <CLI/CLI.hpp>
@@ -48,6 +49,15 @@ void configure_app(CLI::App& app) {
 
 void print_error(std::string_view message) {
     std::cerr << "forgebot: error: " << message << '\n';
+}
+
+void apply_log_level(const std::string& text) {
+    const auto level = util::parse_log_level(text);
+    if (!level) {
+        throw Error(Errc::usage,
+                    "unknown log level '" + text + "'; use error, warn, info or debug");
+    }
+    util::set_log_level(*level);
 }
 
 CLI::App* find_command(CLI::App& root, const std::vector<std::string>& path) {

@@ -19,6 +19,10 @@ void configure_app(CLI::App& app);
 /// Writes `forgebot: error: MESSAGE` to stderr.
 void print_error(std::string_view message);
 
+/// Sets the level of diagnostics on stderr from a `--log-level` value (error, warn, info or
+/// debug). Throws Error{Errc::usage} naming the choices for anything else.
+void apply_log_level(const std::string& text);
+
 /// Checks the leading non-option words of `args` against the command tree below `root`. Returns
 /// the error message for the first word that names no command (with a suggestion when one is
 /// close), or std::nullopt when every command word is known.

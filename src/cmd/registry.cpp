@@ -11,8 +11,9 @@ std::span<const Command> commands() {
         Command{"list", add_list},       Command{"show", add_show},
         Command{"logs", add_logs},       Command{"freeze", add_freeze},
         Command{"destroy", add_destroy}, Command{"orchestrate", add_orchestrate},
+        Command{"provenance", add_provenance},
         Command{"sidecar", add_sidecar}, Command{"call", add_call},
-        Command{"help", add_help},
+        Command{"mcp", add_mcp},         Command{"help", add_help},
     };
     return table;
 }

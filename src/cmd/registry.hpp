@@ -32,8 +32,10 @@ void add_logs(CLI::App& parent, Outcome& outcome);
 void add_freeze(CLI::App& parent, Outcome& outcome);
 void add_destroy(CLI::App& parent, Outcome& outcome);
 void add_orchestrate(CLI::App& parent, Outcome& outcome);
+void add_provenance(CLI::App& parent, Outcome& outcome);
 void add_sidecar(CLI::App& parent, Outcome& outcome);
 void add_call(CLI::App& parent, Outcome& outcome);
+void add_mcp(CLI::App& parent, Outcome& outcome);
 void add_help(CLI::App& parent, Outcome& outcome);
 
 } // namespace forgebot::cmd

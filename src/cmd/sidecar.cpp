@@ -5,7 +5,6 @@
 #include "forge/client.hpp"
 #include "forge/scoped_forge.hpp"
 #include "sidecar/audit.hpp"
-#include "sidecar/http_server.hpp"
 #include "sidecar/push.hpp"
 #include "sidecar/queue.hpp"
 #include "sidecar/routes.hpp"
@@ -13,6 +12,7 @@
 #include "sidecar/token.hpp"
 #include "store/home.hpp"
 #include "util/error.hpp"
+#include "util/http_server.hpp"
 #include "util/log.hpp"
 
 #include <CLI/CLI.hpp>
@@ -70,12 +70,7 @@ std::string join_numbers(const std::vector<std::int64_t>& numbers) {
 }
 
 int run_sidecar(const SidecarOptions& options) {
-    const auto level = util::parse_log_level(options.log_level);
-    if (!level) {
-        throw Error(Errc::usage, "unknown log level '" + options.log_level +
-                                     "'; use error, warn, info or debug");
-    }
-    util::set_log_level(*level);
+    apply_log_level(options.log_level);
     if (options.issue <= 0) {
         throw Error(Errc::usage, "--issue must be a positive issue number");
     }
@@ -124,7 +119,7 @@ int run_sidecar(const SidecarOptions& options) {
     sidecar::Service service(scope, scoped, queue, audit, pusher.get());
 
     boost::asio::thread_pool workers(options.workers);
-    sidecar::UnixHttpServer server(
+    util::UnixHttpServer server(
         options.socket, sidecar::make_handler(service, [&workers](std::function<void()> task) {
             boost::asio::post(workers, std::move(task));
         }));

@@ -50,6 +50,9 @@ public:
     /// clear answer (e.g. it redirects because the token's user may not see the member list).
     virtual bool is_org_member(const std::string& org, const std::string& user) = 0;
 
+    /// The login of the account the token belongs to (the bot's own account).
+    virtual std::string current_user() = 0;
+
     /// The PR that belongs to `issue` (see pick_pr_for_issue in forge/pr_match.hpp): scans every
     /// PR of the repository.
     virtual std::optional<PullRequest> get_pr_for_issue(std::int64_t issue);

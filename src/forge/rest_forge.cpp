@@ -81,6 +81,16 @@ bool RestForge::is_org_member(const std::string& org, const std::string& user) {
     throw m_client.status_error("GET", path, response);
 }
 
+std::string RestForge::current_user() {
+    const nlohmann::json record = m_client.call("GET", "/user");
+    std::string login = string_field(record, "login");
+    if (login.empty()) {
+        throw m_client.error(Errc::bad_response, "GET", "/user",
+                             "forge's user record has no login");
+    }
+    return login;
+}
+
 PullRequest RestForge::create_pull_request(const std::string& head, const std::string& base,
                                            const std::string& title, const std::string& body) {
     const std::string path = m_client.repo_path() + "/pulls";

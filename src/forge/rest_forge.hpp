@@ -27,6 +27,7 @@ public:
     void post_comment(std::int64_t number, const std::string& body) override;
     void update_description(std::int64_t number, const std::string& body) override;
     bool is_org_member(const std::string& org, const std::string& user) override;
+    std::string current_user() override;
     PullRequest create_pull_request(const std::string& head, const std::string& base,
                                     const std::string& title, const std::string& body) override;
     /// Checks the label list the forge answers: not_found when `name` is not on it afterwards.

@@ -62,6 +62,10 @@ bool ScopedForge::is_org_member(const std::string& org, const std::string& user)
     return m_inner.is_org_member(org, user);
 }
 
+std::string ScopedForge::current_user() {
+    return m_inner.current_user();
+}
+
 std::optional<PullRequest> ScopedForge::get_pr_for_issue(std::int64_t issue) {
     return m_inner.get_pr_for_issue(issue);
 }

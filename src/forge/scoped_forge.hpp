@@ -40,6 +40,7 @@ public:
     void post_comment(std::int64_t number, const std::string& body) override;
     void update_description(std::int64_t number, const std::string& body) override;
     bool is_org_member(const std::string& org, const std::string& user) override;
+    std::string current_user() override;
     std::optional<PullRequest> get_pr_for_issue(std::int64_t issue) override;
     bool is_pr_open(std::int64_t number) override;
     PullRequest create_pull_request(const std::string& head, const std::string& base,

@@ -3,12 +3,14 @@
 
 #include "agent/manifest.hpp"
 #include "util/error.hpp"
+#include "util/http_server.hpp"
 #include "util/suggest.hpp"
 #include "util/text.hpp"
 #include "util/toml_support.hpp"
 #include "util/xdg.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -59,29 +61,11 @@ bool is_repo_slug(std::string_view slug) {
 /// Whether `text` is `ADDR:PORT` with a port in 1-65535 and an address that is a name, an IPv4
 /// address, or a bracketed IPv6 address.
 bool is_listen_address(std::string_view text) {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) {
+    try {
+        return util::parse_listen_address(text).port >= 1;
+    } catch (const Error&) {
         return false;
     }
-    const std::string_view addr = text.substr(0, colon);
-    const std::string_view port = text.substr(colon + 1);
-    if (port.empty() || port.size() > 5 ||
-        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return false;
-    }
-    const int number = std::stoi(std::string(port));
-    if (number < 1 || number > 65535) {
-        return false;
-    }
-    const bool bracketed = addr.front() == '[';
-    if (bracketed != (addr.back() == ']') || (bracketed && addr.size() < 3)) {
-        return false;
-    }
-    const std::string_view host = bracketed ? addr.substr(1, addr.size() - 2) : addr;
-    return std::all_of(host.begin(), host.end(), [&](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '-' || c == '.' || (bracketed && c == ':');
-    });
 }
 
 /// Reads one configuration's keys, raising errors that name the file, line and key.
@@ -302,7 +286,13 @@ Config parse_config(std::string_view toml_text, const std::filesystem::path& fil
     return ConfigReader(file).read(toml_text);
 }
 
-Config load_config(const std::optional<std::filesystem::path>& file) {
+Config load_config(const std::optional<std::filesystem::path>& explicit_file) {
+    auto file = explicit_file;
+    if (!file) {
+        if (const char* env = std::getenv("FORGEBOT_CONFIG"); env != nullptr && *env != '\0') {
+            file = std::filesystem::path(env);
+        }
+    }
     const std::filesystem::path path = file ? *file : default_config_path();
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);

@@ -57,7 +57,8 @@ std::filesystem::path default_config_path();
 /// are errors too.
 Config parse_config(std::string_view toml_text, const std::filesystem::path& file);
 
-/// Reads and parses `file`, or default_config_path() when `file` is std::nullopt. A missing
+/// Reads and parses `file`, or $FORGEBOT_CONFIG when set (as an explicit file; `orchestrate
+/// serve --config` sets it for the runs it starts), else default_config_path(). A missing
 /// default file is not an error: it yields a default Config (kill switch on, no forges). Throws
 /// Error{Errc::not_found} when an explicit `file` does not exist, Error{Errc::io} when the file
 /// cannot be read or the default path cannot be located, and what parse_config throws.

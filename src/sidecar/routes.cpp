@@ -5,6 +5,11 @@
 
 namespace forgebot::sidecar {
 
+using util::HttpHandler;
+using util::HttpRequest;
+using util::HttpResponse;
+using util::Responder;
+
 namespace {
 
 std::string_view path_of(std::string_view target) {

@@ -113,6 +113,44 @@ END;
     Migration{2, R"sql(
 ALTER TABLE bottles ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
 )sql"},
+    // The orchestrator: run flags and the last comment seen at a freeze; the webhook inbox
+    // (written before the 2xx answer, processed after); ids of processed done events; issues
+    // waiting for a free slot.
+    Migration{3, R"sql(
+ALTER TABLE forge_state ADD COLUMN flags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE forge_state ADD COLUMN last_comment_id INTEGER;
+
+CREATE TABLE inbox (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    forge        TEXT NOT NULL,
+    delivery_id  TEXT NOT NULL,
+    headers      TEXT NOT NULL,
+    body         BLOB NOT NULL,
+    received_at  TEXT NOT NULL,
+    processed_at TEXT,
+    outcome      TEXT,
+    UNIQUE (forge, delivery_id)
+);
+CREATE INDEX inbox_pending ON inbox (processed_at, id);
+
+CREATE TABLE done_events (
+    event_id     TEXT NOT NULL PRIMARY KEY,
+    identity     TEXT NOT NULL,
+    processed_at TEXT NOT NULL
+);
+
+CREATE TABLE dispatch_queue (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    forge        TEXT NOT NULL,
+    owner        TEXT NOT NULL,
+    repo         TEXT NOT NULL,
+    issue_number INTEGER NOT NULL,
+    agent        TEXT NOT NULL,
+    bottle       TEXT,
+    enqueued_at  TEXT NOT NULL,
+    UNIQUE (forge, owner, repo, issue_number)
+);
+)sql"},
 };
 
 /// Whether k_migrations holds versions 1, 2, 3, ... in order, as migrate() indexes it.

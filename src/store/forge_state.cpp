@@ -12,9 +12,11 @@ namespace forgebot::store {
 namespace {
 
 /// The columns read_state expects, in order.
-constexpr const char* k_select = "SELECT owner, repo, issue_number, slug, agent_name, "
-                                 "bottle_names, backend_name, agent_git_user, pr_number, status, "
-                                 "last_checkin_at, forge_name, issue_url, pr_url FROM forge_state";
+constexpr const char* k_select =
+    "SELECT owner, repo, issue_number, slug, agent_name, "
+    "bottle_names, backend_name, agent_git_user, pr_number, status, "
+    "last_checkin_at, forge_name, issue_url, pr_url, flags, last_comment_id "
+    "FROM forge_state";
 
 /// `owner/repo#number`, the way users name an issue.
 std::string issue_label(std::string_view owner, std::string_view repo, std::int64_t number) {
@@ -45,6 +47,8 @@ ForgeState read_state(const SQLite::Statement& query, const std::filesystem::pat
     state.forge_name = query.getColumn(11).getString();
     state.issue_url = query.getColumn(12).getString();
     state.pr_url = query.getColumn(13).getString();
+    state.flags = read_json_list(query.getColumn(14), row, file);
+    state.last_comment_id = read_optional_int64(query.getColumn(15));
     return state;
 }
 
@@ -82,8 +86,8 @@ void ForgeStateStore::upsert(const ForgeState& state) {
             SQLite::Statement upsert(m_db.handle(), R"sql(
 INSERT INTO forge_state (owner, repo, issue_number, slug, agent_name, bottle_names, backend_name,
                          agent_git_user, pr_number, status, last_checkin_at, forge_name,
-                         issue_url, pr_url, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
+                         issue_url, pr_url, created_at, updated_at, flags, last_comment_id)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17)
 ON CONFLICT (owner, repo, issue_number) DO UPDATE SET
     slug = excluded.slug,
     agent_name = excluded.agent_name,
@@ -96,7 +100,9 @@ ON CONFLICT (owner, repo, issue_number) DO UPDATE SET
     forge_name = excluded.forge_name,
     issue_url = excluded.issue_url,
     pr_url = excluded.pr_url,
-    updated_at = excluded.updated_at
+    updated_at = excluded.updated_at,
+    flags = excluded.flags,
+    last_comment_id = excluded.last_comment_id
 )sql");
             upsert.bind(1, state.owner);
             upsert.bind(2, state.repo);
@@ -113,6 +119,8 @@ ON CONFLICT (owner, repo, issue_number) DO UPDATE SET
             upsert.bind(13, state.issue_url);
             upsert.bind(14, state.pr_url);
             upsert.bind(15, util::format_utc(util::now_seconds()));
+            upsert.bind(16, to_json_list(state.flags));
+            bind_optional(upsert, 17, state.last_comment_id);
             upsert.exec();
         });
 }

@@ -37,6 +37,12 @@ struct ForgeState {
     std::string forge_name; ///< the configured forge this issue lives on
     std::string issue_url;  ///< web URL of the issue, empty when unknown
     std::string pr_url;     ///< web URL of the PR, empty when unknown
+    /// What happened to the run worth flagging: `watchdog_fired`, `sidecar_died`,
+    /// `exited_without_signal`, `needs_human`, ... (order kept, no duplicates by convention).
+    std::vector<std::string> flags;
+    /// The highest comment id on the issue and its PR when the run was last frozen; comments
+    /// above it are new to the agent.
+    std::optional<std::int64_t> last_comment_id;
 
     bool operator==(const ForgeState&) const = default;
 };

@@ -1,12 +1,9 @@
-// Resolution of FORGEBOT_HOME and creation of private directories.
+// Resolution of FORGEBOT_HOME and the default database inside it.
 #include "store/home.hpp"
 
 #include "util/error.hpp"
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <sys/stat.h>
 
 namespace forgebot::store {
 
@@ -30,25 +27,6 @@ std::filesystem::path home_dir() {
         return std::filesystem::path(user) / ".local" / "state" / "forgebot";
     }
     throw Error(Errc::io, "cannot locate the state directory: set FORGEBOT_HOME or HOME");
-}
-
-void ensure_private_dir(const std::filesystem::path& dir) {
-    std::filesystem::path partial;
-    for (const auto& part : dir) {
-        partial /= part;
-        struct stat st {};
-        if (::stat(partial.c_str(), &st) == 0) {
-            if (!S_ISDIR(st.st_mode)) {
-                throw Error(Errc::io, "cannot create directory " + dir.string() + ": " +
-                                          partial.string() + " is not a directory");
-            }
-            continue;
-        }
-        if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
-            throw Error(Errc::io, "cannot create directory " + partial.string() + ": " +
-                                      std::strerror(errno));
-        }
-    }
 }
 
 std::filesystem::path default_database_path() {

@@ -1,6 +1,8 @@
 // Where forgebot keeps its state: FORGEBOT_HOME and the default database inside it.
 #pragma once
 
+#include "util/private_dir.hpp"
+
 #include <filesystem>
 
 namespace forgebot::store {
@@ -10,9 +12,8 @@ namespace forgebot::store {
 /// FORGEBOT_HOME, XDG_STATE_HOME nor HOME is set.
 std::filesystem::path home_dir();
 
-/// Creates `dir` and its missing parents with mode 0700 (existing ones are left as they are).
-/// Throws Error{Errc::io} naming the directory when it cannot be created or is not a directory.
-void ensure_private_dir(const std::filesystem::path& dir);
+/// util::ensure_private_dir, named here too for the callers that make directories under the home.
+using util::ensure_private_dir;
 
 /// `home_dir() / "forgebot.db"`.
 std::filesystem::path default_database_path();

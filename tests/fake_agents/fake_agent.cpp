@@ -153,7 +153,10 @@ struct Invocation {
     std::string output_format; ///< claude: text, json or stream-json; codex exec: json or text
     std::string model;
     std::string permission_mode = "default";
-    std::optional<std::string> mcp_config;
+    std::optional<std::string> mcp_config; ///< claude: --mcp-config as given
+    /// The MCP servers configured, by name: {"command": ..., "args": [...]} (claude: the
+    /// --mcp-config file's mcpServers; codex: the `-c mcp_servers.NAME.KEY=VALUE` overrides).
+    Json mcp = Json::object();
     std::optional<std::string> last_message_file;
     std::optional<std::string> cd;
 };
@@ -285,8 +288,8 @@ GivenOption read_option(const std::vector<std::string>& args, std::size_t& i, un
     throw UsageError{"error: unexpected argument '" + word + "'"};
 }
 
-/// The server names of an MCP configuration given as a file or inline JSON; throws UsageError
-/// (exit 1, as the real CLI) when it cannot be read or has no `mcpServers` object.
+/// The `mcpServers` object of an MCP configuration given as a file or inline JSON; throws
+/// UsageError (exit 1, as the real CLI) when it cannot be read or has no `mcpServers` object.
 Json mcp_servers(const std::string& config) {
     std::string text = config;
     if (config.find('{') != 0) {
@@ -303,11 +306,121 @@ Json mcp_servers(const std::string& config) {
         !parsed["mcpServers"].is_object()) {
         throw UsageError{"Error: Invalid MCP configuration: mcpServers: expected an object", 1};
     }
-    Json servers = Json::array();
-    for (const auto& [name, server] : parsed["mcpServers"].items()) {
-        servers.push_back({{"name", name}, {"status", "connected"}});
+    return parsed["mcpServers"];
+}
+
+/// One TOML value of a codex `-c KEY=VALUE` override: a basic or literal string, an integer, a
+/// boolean, or an array of those; std::nullopt when it is none (codex then takes the text as a
+/// string). `i` moves past what was read.
+std::optional<Json> toml_value(std::string_view text, std::size_t& i) {
+    auto skip_space = [&] {
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) {
+            ++i;
+        }
+    };
+    skip_space();
+    if (i >= text.size()) {
+        return std::nullopt;
     }
-    return servers;
+    if (text[i] == '[') {
+        Json array = Json::array();
+        ++i;
+        for (;;) {
+            skip_space();
+            if (i < text.size() && text[i] == ']') {
+                ++i;
+                return array;
+            }
+            auto element = toml_value(text, i);
+            if (!element) {
+                return std::nullopt;
+            }
+            array.push_back(std::move(*element));
+            skip_space();
+            if (i < text.size() && text[i] == ',') {
+                ++i;
+            } else if (i >= text.size() || text[i] != ']') {
+                return std::nullopt;
+            }
+        }
+    }
+    if (text[i] == '\'') {
+        const auto end = text.find('\'', i + 1);
+        if (end == std::string_view::npos) {
+            return std::nullopt;
+        }
+        Json value = std::string(text.substr(i + 1, end - i - 1));
+        i = end + 1;
+        return value;
+    }
+    if (text[i] == '"') {
+        std::string value;
+        for (++i; i < text.size() && text[i] != '"'; ++i) {
+            if (text[i] != '\\') {
+                value += text[i];
+                continue;
+            }
+            if (++i >= text.size()) {
+                return std::nullopt;
+            }
+            switch (text[i]) {
+            case 'n':
+                value += '\n';
+                break;
+            case 't':
+                value += '\t';
+                break;
+            case 'u':
+                if (i + 4 >= text.size()) {
+                    return std::nullopt;
+                }
+                value += static_cast<char>(
+                    std::strtol(std::string(text.substr(i + 1, 4)).c_str(), nullptr, 16));
+                i += 4;
+                break;
+            default:
+                value += text[i];
+            }
+        }
+        if (i >= text.size()) {
+            return std::nullopt;
+        }
+        ++i;
+        return Json(value);
+    }
+    const auto end = text.find_first_of(",] \t", i);
+    const std::string word(text.substr(i, end == std::string_view::npos ? end : end - i));
+    i = end == std::string_view::npos ? text.size() : end;
+    if (word == "true" || word == "false") {
+        return Json(word == "true");
+    }
+    if (!word.empty() && word.find_first_not_of("-0123456789") == std::string::npos) {
+        return Json(std::stoll(word));
+    }
+    return std::nullopt;
+}
+
+/// Applies a codex `-c KEY=VALUE` override to `run` when it configures an MCP server
+/// (`mcp_servers.NAME.KEY`); other keys are accepted and ignored.
+void apply_override(Invocation& run, const std::string& override_text) {
+    const auto eq = override_text.find('=');
+    if (eq == std::string::npos) {
+        throw UsageError{"Error: Invalid override (missing '='): " + override_text};
+    }
+    const std::string key = override_text.substr(0, eq);
+    constexpr std::string_view k_prefix = "mcp_servers.";
+    const auto dot = key.rfind('.');
+    if (!key.starts_with(k_prefix) || dot <= k_prefix.size()) {
+        return;
+    }
+    const std::string value_text = override_text.substr(eq + 1);
+    std::size_t i = 0;
+    auto value = toml_value(value_text, i);
+    if (!value || value_text.find_first_not_of(" \t", i) != std::string::npos) {
+        value = Json(value_text);
+    }
+    run.mcp[key.substr(k_prefix.size(), dot - k_prefix.size())][key.substr(dot + 1)] =
+        std::move(*value);
 }
 
 /// The run claude's argv asks for; throws UsageError with the real CLI's complaint and status.
@@ -350,6 +463,7 @@ Invocation parse_claude(const std::vector<std::string>& args) {
             run.model = option.value;
         } else if (option.name == "--mcp-config") {
             run.mcp_config = option.value;
+            run.mcp = mcp_servers(option.value);
         } else if (option.name == "--permission-mode") {
             static constexpr std::string_view k_modes[] = {
                 "default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto"};
@@ -441,6 +555,8 @@ Invocation parse_codex(const std::vector<std::string>& args) {
             run.last_message_file = option.value;
         } else if (option.name == "--cd") {
             run.cd = option.value;
+        } else if (option.name == "--config") {
+            apply_override(run, option.value);
         }
     }
     // After `--`: the thread id when resuming, then the prompt, which an interactive session may
@@ -479,7 +595,8 @@ Directives parse_directives(const std::string& prompt) {
             out.sleep_seconds = std::isfinite(seconds) && seconds > 0 ? seconds : 0;
         } else if (word == "grandchild" || word == "commit" || word == "stdin" ||
                    word.starts_with("edit=") || word.starts_with("read=") ||
-                   word.starts_with("connect=") || word.starts_with("call=")) {
+                   word.starts_with("connect=") || word.starts_with("call=") ||
+                   word.starts_with("mcp=")) {
             out.actions.push_back(word);
         }
     }
@@ -494,11 +611,12 @@ void sleep_for(double seconds) {
     }
 }
 
-/// Runs `argv` (searched on PATH) with stdin from /dev/null and `env` added, and waits for it.
-/// With `capture` its stdout and stderr are collected; without, both go to this process's
+/// Runs `argv` (searched on PATH) with stdin from `stdin_file` and `env` added, and waits for
+/// it. With `capture` its stdout and stderr are collected; without, both go to this process's
 /// stderr, so that nothing but the agent stream reaches stdout.
 ChildResult run_child(const std::vector<std::string>& argv,
-                      const std::vector<std::pair<std::string, std::string>>& env, bool capture) {
+                      const std::vector<std::pair<std::string, std::string>>& env, bool capture,
+                      const char* stdin_file = "/dev/null") {
     ChildResult result;
     int out_pipe[2] = {-1, -1};
     int err_pipe[2] = {-1, -1};
@@ -512,8 +630,8 @@ ChildResult run_child(const std::vector<std::string>& argv,
         return result;
     }
     if (pid == 0) {
-        const int null_fd = ::open("/dev/null", O_RDONLY);
-        ::dup2(null_fd, 0);
+        const int in_fd = ::open(stdin_file, O_RDONLY);
+        ::dup2(in_fd, 0);
         ::dup2(capture ? out_pipe[1] : 2, 1);
         if (capture) {
             ::dup2(err_pipe[1], 2);
@@ -679,6 +797,57 @@ Json probe_call(const std::string& spec, std::string& method) {
     return {{"exit", result.exit_code}, {"out", result.out}, {"err", result.err}};
 }
 
+/// The first configured MCP server (`servers`: name → command and args), started as the real
+/// CLIs start it, after the handshake (initialize at 2025-06-18, notifications/initialized,
+/// tools/list), asked to call a tool: `spec` is TOOL or TOOL:JSON (the arguments). Every message
+/// it wrote is kept, parsed, under `responses`.
+Json probe_mcp(const Json& servers, const std::string& spec, std::string& tool) {
+    const auto colon = spec.find(':');
+    tool = spec.substr(0, colon);
+    if (servers.empty()) {
+        return {{"error", "no MCP server is configured"}};
+    }
+    const Json& server = servers.begin().value();
+    std::vector<std::string> argv{server.value("command", "")};
+    for (const auto& arg : server.value("args", Json::array())) {
+        argv.push_back(arg.get<std::string>());
+    }
+    const Json arguments = colon == std::string::npos
+                               ? Json::object()
+                               : Json::parse(spec.substr(colon + 1), nullptr, false);
+    const Json messages[] = {
+        {{"jsonrpc", "2.0"},
+         {"id", 1},
+         {"method", "initialize"},
+         {"params",
+          {{"protocolVersion", "2025-06-18"},
+           {"capabilities", Json::object()},
+           {"clientInfo", {{"name", "fake-" + std::string(k_provider)}, {"version", "0"}}}}}},
+        {{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}},
+        {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}},
+        {{"jsonrpc", "2.0"},
+         {"id", 3},
+         {"method", "tools/call"},
+         {"params", {{"name", tool}, {"arguments", arguments}}}}};
+    char input[] = "/tmp/fake-mcp-XXXXXX";
+    const int fd = ::mkstemp(input);
+    if (fd < 0) {
+        return {{"error", "cannot create a temporary file: " + error_text(errno)}};
+    }
+    for (const auto& message : messages) {
+        write_all(fd, dump(message) + "\n");
+    }
+    ::close(fd);
+    const ChildResult result = run_child(argv, {}, true, input);
+    ::unlink(input);
+    Json responses = Json::array();
+    std::istringstream lines(result.out);
+    for (std::string line; std::getline(lines, line);) {
+        responses.push_back(Json::parse(line, nullptr, false));
+    }
+    return {{"exit", result.exit_code}, {"responses", responses}, {"err", result.err}};
+}
+
 /// Reads stdin to its end; the number of bytes.
 std::size_t probe_stdin() {
     std::size_t total = 0;
@@ -712,7 +881,7 @@ pid_t start_grandchild() {
 
 /// Runs the directives' actions in prompt order, filling `probes`; returns one line per action
 /// saying what happened, for the agent's message.
-std::vector<std::string> run_actions(const Directives& directives, Json& probes) {
+std::vector<std::string> run_actions(const Directives& directives, const Json& mcp, Json& probes) {
     std::vector<std::string> did;
     for (const auto& action : directives.actions) {
         const auto eq = action.find('=');
@@ -739,6 +908,11 @@ std::vector<std::string> run_actions(const Directives& directives, Json& probes)
             did.push_back("call " + method + ": exit " +
                           std::to_string(outcome["exit"].get<int>()));
             probes["call:" + method] = std::move(outcome);
+        } else if (action.starts_with("mcp=")) {
+            std::string tool;
+            Json outcome = probe_mcp(mcp, arg, tool);
+            did.push_back("mcp " + tool + ": exit " + outcome.value("exit", Json(-1)).dump());
+            probes["mcp:" + tool] = std::move(outcome);
         } else if (action == "stdin") {
             const std::size_t bytes = probe_stdin();
             probes["stdin_bytes"] = bytes;
@@ -818,8 +992,8 @@ int run(const std::vector<std::string>& args) {
     const auto started = Clock::now();
     Invocation run = k_is_claude ? parse_claude(args) : parse_codex(args);
     Json servers = Json::array();
-    if (run.mcp_config) {
-        servers = mcp_servers(*run.mcp_config);
+    for (const auto& [name, server] : run.mcp.items()) {
+        servers.push_back({{"name", name}, {"status", "connected"}});
     }
     if (run.cd && ::chdir(run.cd->c_str()) != 0) {
         throw UsageError{"Error: cannot change to " + *run.cd + ": " + error_text(errno), 1};
@@ -857,14 +1031,15 @@ int run(const std::vector<std::string>& args) {
     }
 
     Json probes = Json::object();
-    const std::string text = message_text(run_actions(directives, probes));
+    const std::string text = message_text(run_actions(directives, run.mcp, probes));
     Json record = {{"provider", k_provider}, {"argv", args},
                    {"env", environment()},   {"cwd", current_dir()},
                    {"pid", ::getpid()},      {"mode", run.headless ? "headless" : "interactive"},
                    {"session", run.session}, {"resumed", run.resumed},
                    {"prompt", run.prompt},   {"probes", probes}};
-    if (run.mcp_config) {
+    if (!run.mcp.empty()) {
         record["mcp_servers"] = servers;
+        record["mcp_config"] = run.mcp;
     }
     write_record(record);
 

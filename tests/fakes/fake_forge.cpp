@@ -812,6 +812,11 @@ Reply FakeForge::Impl::route(const RecordedRequest& request) {
     }
     const std::size_t n = segments.size();
 
+    if (n == 1 && segments[0] == "user" && method == "GET") {
+        Reply reply;
+        reply.body = json{{"id", 1}, {"login", user}, {"username", user}}.dump();
+        return reply;
+    }
     if (n == 4 && segments[0] == "orgs" && segments[2] == "members" && method == "GET") {
         Reply reply;
         reply.status = members.contains({segments[1], segments[3]}) ? 204 : 404;

@@ -45,6 +45,10 @@ public:
     void update_description(std::int64_t number, const std::string&) override {
         record("update_description " + std::to_string(number));
     }
+    std::string current_user() override {
+        record("current_user");
+        return "forgebot";
+    }
     bool is_org_member(const std::string& org, const std::string& user) override {
         record("is_org_member " + org + " " + user);
         return true;

@@ -77,6 +77,7 @@ public:
     bool is_org_member(const std::string& org, const std::string& user) override {
         return m_inner.is_org_member(org, user);
     }
+    std::string current_user() override { return m_inner.current_user(); }
     forgebot::forge::PullRequest create_pull_request(const std::string& head,
                                                      const std::string& base,
                                                      const std::string& title,
@@ -177,8 +178,8 @@ Fixture& fixture() {
 }
 
 /// Checks that a response is one the sidecar may send.
-void check_response(const forgebot::sidecar::HttpRequest& request,
-                    const forgebot::sidecar::HttpResponse& response) {
+void check_response(const forgebot::util::HttpRequest& request,
+                    const forgebot::util::HttpResponse& response) {
     const std::string context = request.method + " " + request.target + "\n" + request.body;
     switch (response.status) {
     case 200:
@@ -243,14 +244,14 @@ void check_scope(const forgebot::testing::RecordingForge& recorder,
 
 /// Answers one parsed request both ways the server can (answer() and make_handler() with an
 /// inline worker), each against a fresh forge, and checks both.
-void serve(const forgebot::sidecar::HttpRequest& request) {
+void serve(const forgebot::util::HttpRequest& request) {
     Fixture& f = fixture();
     const auto fixed_clock = [] {
         return std::chrono::sys_seconds(std::chrono::seconds(1));
     };
     const std::string context = request.method + " " + request.target + "\n" + request.body;
 
-    std::optional<forgebot::sidecar::HttpResponse> answers[2];
+    std::optional<forgebot::util::HttpResponse> answers[2];
     for (int way = 0; way < 2; ++way) {
         forgebot::testing::RecordingForge recorder;
         FlakyForge flaky(recorder);
@@ -266,7 +267,7 @@ void serve(const forgebot::sidecar::HttpRequest& request) {
         } else {
             const auto handler = forgebot::sidecar::make_handler(
                 service, [](std::function<void()> task) { task(); });
-            handler(request, [&](forgebot::sidecar::HttpResponse r) {
+            handler(request, [&](forgebot::util::HttpResponse r) {
                 if (answers[1]) {
                     violated("the handler answered twice", context);
                 }
@@ -312,9 +313,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             return 0;
         }
         auto message = parser.release();
-        forgebot::sidecar::HttpRequest request;
+        forgebot::util::HttpRequest request;
         request.method = std::string(message.method_string());
         request.target = std::string(message.target());
+        for (const auto& field : message) {
+            request.headers.emplace_back(field.name_string(), field.value());
+        }
         request.body = std::move(message.body());
         serve(request);
     }

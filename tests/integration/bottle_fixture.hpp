@@ -3,6 +3,7 @@
 #pragma once
 
 #include "fakes/fake_agents.hpp"
+#include "fakes/fake_forge.hpp"
 #include "fakes/git_repo.hpp"
 #include "fakes/process.hpp"
 #include "fakes/temp_dir.hpp"
@@ -10,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -43,6 +45,7 @@ struct BottleFixture {
         o.env["GIT_CONFIG_NOSYSTEM"] = "1";
         o.env["GIT_CONFIG_GLOBAL"] = "/dev/null";
         o.env["FORGEBOT_SIDECAR_SOCKET"] = std::nullopt;
+        o.env["FORGEBOT_CONFIG"] = std::nullopt;
         o.cwd = repo.string();
         o.stdin_data = std::move(stdin_data);
         o.timeout = std::chrono::seconds(60);
@@ -84,6 +87,69 @@ struct BottleFixture {
         std::ofstream(config / "forgebot" / "bottles" / (name + ".toml")) << toml;
     }
 };
+
+/// The token of ForgeWorld's forge, distinctive enough to grep for.
+inline constexpr const char* k_forge_token = "fbtok-bottle-9d4c1e77a0b2";
+
+/// A forge world: the fake forge serving issue 17 and its git repository, and a config.toml
+/// naming it `local` with a token file.
+struct ForgeWorld {
+    BottleFixture& f;
+    FakeForge forge{FakeForgeFlavor::gitea};
+
+    explicit ForgeWorld(BottleFixture& fixture) : f(fixture) {
+        forge.set_token(k_forge_token);
+        const auto bare = f.root.path() / "forge.git";
+        forge.serve_git(bare);
+        // Seed the forge's repository with the host repository's main branch.
+        git_line({"-C", f.repo.string(), "push", "-q", bare.string(), "main"});
+        FakeIssue issue;
+        issue.number = 17;
+        issue.title = "Fix the crash";
+        issue.body = "It crashes.";
+        forge.put_issue(issue);
+        std::filesystem::create_directories(f.config / "forgebot");
+        const auto token_file = f.config / "forgebot" / "local.token";
+        std::ofstream(token_file) << k_forge_token << "\n";
+        std::filesystem::permissions(token_file, std::filesystem::perms::owner_read |
+                                                     std::filesystem::perms::owner_write);
+        std::ofstream(f.config / "forgebot" / "config.toml")
+            << "[[forges]]\nname = \"local\"\nkind = \"gitea\"\napi_url = \"" << forge.base_url()
+            << "\"\ntoken_file = \"local.token\"\n";
+    }
+};
+
+/// Whether bubblewrap can make its namespaces here; prints the skip marker when not.
+inline bool bwrap_works(std::string_view what) {
+    const auto r = run_program({"bwrap", "--unshare-user", "--unshare-pid", "--ro-bind", "/", "/",
+                                "--dev", "/dev", "--proc", "/proc", "true"});
+    if (r.exit_code != 0) {
+        std::cout << "forgebot-test-skip: " << what
+                  << " skipped: bubblewrap cannot create namespaces here\n";
+        return false;
+    }
+    return true;
+}
+
+/// The backends a test of agent runs covers: process, and bwrap where it works (printing the
+/// skip marker for `what` where it does not).
+inline std::vector<std::string> testable_backends(std::string_view what) {
+    std::vector<std::string> backends{"process"};
+    if (bwrap_works(what)) {
+        backends.emplace_back("bwrap");
+    }
+    return backends;
+}
+
+/// The number of signal_done events in bottle directory `dir`'s queue.
+inline std::size_t queued_events(const std::filesystem::path& dir) {
+    std::size_t events = 0;
+    for ([[maybe_unused]] const auto& e :
+         std::filesystem::directory_iterator(dir / "queue" / "new")) {
+        ++events;
+    }
+    return events;
+}
 
 /// The identity named in a session's closing line on stderr.
 inline std::string ended_identity(const std::string& err) {

@@ -6,7 +6,6 @@
 #include "util/process.hpp"
 
 #include <arpa/inet.h>
-#include <iostream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,20 +14,6 @@ using namespace forgebot::testing;
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* k_token = "fbtok-bottle-9d4c1e77a0b2";
-
-/// Whether bubblewrap can make its namespaces here; prints the skip marker when not.
-bool bwrap_works(std::string_view what) {
-    const auto r = run_program({"bwrap", "--unshare-user", "--unshare-pid", "--ro-bind", "/", "/",
-                                "--dev", "/dev", "--proc", "/proc", "true"});
-    if (r.exit_code != 0) {
-        std::cout << "forgebot-test-skip: " << what
-                  << " skipped: bubblewrap cannot create namespaces here\n";
-        return false;
-    }
-    return true;
-}
 
 /// A TCP listener on 127.0.0.1 (accepts nothing; the kernel completes connections).
 class Listener {
@@ -52,34 +37,6 @@ public:
 private:
     int m_fd = -1;
     std::uint16_t m_port = 0;
-};
-
-/// A forge world: the fake forge serving issue 17 and its git repository, and a config.toml
-/// naming it `local` with a token file.
-struct ForgeWorld {
-    BottleFixture& f;
-    FakeForge forge{FakeForgeFlavor::gitea};
-
-    explicit ForgeWorld(BottleFixture& fixture) : f(fixture) {
-        forge.set_token(k_token);
-        const auto bare = f.root.path() / "forge.git";
-        forge.serve_git(bare);
-        // Seed the forge's repository with the host repository's main branch.
-        git_line({"-C", f.repo.string(), "push", "-q", bare.string(), "main"});
-        FakeIssue issue;
-        issue.number = 17;
-        issue.title = "Fix the crash";
-        issue.body = "It crashes.";
-        forge.put_issue(issue);
-        std::filesystem::create_directories(f.config / "forgebot");
-        const auto token_file = f.config / "forgebot" / "local.token";
-        std::ofstream(token_file) << k_token << "\n";
-        std::filesystem::permissions(token_file, std::filesystem::perms::owner_read |
-                                                     std::filesystem::perms::owner_write);
-        std::ofstream(f.config / "forgebot" / "config.toml")
-            << "[[forges]]\nname = \"local\"\nkind = \"gitea\"\napi_url = \"" << forge.base_url()
-            << "\"\ntoken_file = \"local.token\"\n";
-    }
 };
 
 } // namespace
@@ -143,11 +100,8 @@ TEST_CASE("a forge run: the agent works through the sidecar and never sees the t
           "[bottle][forge]") {
     BottleFixture f;
     ForgeWorld world(f);
-    const bool sandboxed = bwrap_works("forge run under bwrap (process backend still runs)");
-    for (const std::string backend : {"process", "bwrap"}) {
-        if (backend == "bwrap" && !sandboxed) {
-            continue;
-        }
+    for (const auto& backend :
+         testable_backends("forge run under bwrap (process backend still runs)")) {
         DYNAMIC_SECTION("backend " << backend) {
             const std::string prompt =
                 "edit=fix.txt commit call=read_issue:{\"number\":17} "
@@ -173,29 +127,24 @@ TEST_CASE("a forge run: the agent works through the sidecar and never sees the t
             if (backend == "bwrap") {
                 CHECK(probes["read:" + (f.config / "forgebot" / "local.token").string()] != "ok");
             }
-            // The prompt told the agent about the sidecar.
-            CHECK(records[0]["prompt"].get<std::string>().find("forgebot call signal_done") !=
+            // The prompt told the agent about the sidecar's tools (bottle_mcp_test.cpp has more).
+            CHECK(records[0]["prompt"].get<std::string>().find("`forge_signal_done`") !=
                   std::string::npos);
             const std::string branch = "forgebot/17-" + identity;
             CHECK(f.show(identity)["branch"] == branch);
             CHECK(world.forge.git_ref("refs/heads/" + branch).has_value());
             // signal_done reached the queue.
-            std::size_t events = 0;
-            for ([[maybe_unused]] const auto& e :
-                 std::filesystem::directory_iterator(dir / "queue" / "new")) {
-                ++events;
-            }
-            CHECK(events == 1);
+            CHECK(queued_events(dir) == 1);
 
             // The token is nowhere the agent could see it, nor in anything forgebot wrote.
-            CHECK(records[0]["env"].dump().find(k_token) == std::string::npos);
-            CHECK(records[0]["argv"].dump().find(k_token) == std::string::npos);
-            CHECK(files_containing(dir, k_token).empty());
-            CHECK(r.err.find(k_token) == std::string::npos);
-            CHECK(r.out.find(k_token) == std::string::npos);
-            CHECK(read_file(dir / "workspace" / ".git" / "config").find(k_token) ==
+            CHECK(records[0]["env"].dump().find(k_forge_token) == std::string::npos);
+            CHECK(records[0]["argv"].dump().find(k_forge_token) == std::string::npos);
+            CHECK(files_containing(dir, k_forge_token).empty());
+            CHECK(r.err.find(k_forge_token) == std::string::npos);
+            CHECK(r.out.find(k_forge_token) == std::string::npos);
+            CHECK(read_file(dir / "workspace" / ".git" / "config").find(k_forge_token) ==
                   std::string::npos);
-            CHECK(files_containing(f.home, k_token).empty());
+            CHECK(files_containing(f.home, k_forge_token).empty());
         }
     }
 }

@@ -18,9 +18,12 @@ using forgebot::testing::TempDir;
 
 namespace {
 
+/// FORGEBOT_HOME at `home`, and a configuration home inside it (no config.toml: the defaults,
+/// kill switch on).
 RunOptions with_home(const std::filesystem::path& home) {
     RunOptions options;
     options.env["FORGEBOT_HOME"] = home.string();
+    options.env["XDG_CONFIG_HOME"] = (home / "config").string();
     return options;
 }
 
@@ -132,8 +135,17 @@ TEST_CASE("orchestrate status says so on stderr when nothing is tracked", "[cli]
     TempDir home;
     const auto r = run_forgebot({"orchestrate", "status"}, with_home(home.path()));
     CHECK(r.exit_code == 0);
-    CHECK(r.out.empty());
+    // The kill switch ships on, and status says so first.
+    CHECK_THAT(r.out, Catch::StartsWith("kill switch: on (nothing is dispatched; set "
+                                        "kill_switch = false in "));
     CHECK(r.err == "forgebot: no tracked issues\n");
+
+    std::filesystem::create_directories(home.path() / "config" / "forgebot");
+    std::ofstream(home.path() / "config" / "forgebot" / "config.toml") << "kill_switch = false\n";
+    const auto armed = run_forgebot({"orchestrate", "status"}, with_home(home.path()));
+    CHECK(armed.out.empty());
+    const auto json = run_forgebot({"orchestrate", "status", "--json"}, with_home(home.path()));
+    CHECK(json.out == "[]\n");
 }
 
 TEST_CASE("orchestrate status shows tracked issues as a table and as JSON", "[cli][store]") {
@@ -170,7 +182,8 @@ TEST_CASE("orchestrate status shows tracked issues as a table and as JSON", "[cl
 
     const auto table = run_forgebot({"orchestrate", "status"}, with_home(home.path()));
     CHECK(table.exit_code == 0);
-    CHECK_THAT(table.out, Catch::StartsWith("ISSUE"));
+    CHECK_THAT(table.out, Catch::StartsWith("kill switch: on"));
+    CHECK_THAT(table.out, Catch::Contains("\nISSUE"));
     CHECK_THAT(table.out, Catch::Contains("acme/api#17"));
     CHECK_THAT(table.out, Catch::Contains("frozen"));
     CHECK_THAT(table.out, Catch::Contains("#42"));

@@ -55,7 +55,7 @@ TEST_CASE("bash completion offers every subcommand after forgebot", "[docs]") {
 
 TEST_CASE("bash completion offers orchestrate's subcommands and options", "[docs]") {
     CHECK(complete("forgebot orch") == "orchestrate\n");
-    CHECK(complete("forgebot orchestrate ") == "status\n");
+    CHECK(complete("forgebot orchestrate ") == "start\nresume\nstatus\nserve\n");
     CHECK_THAT(complete("forgebot orchestrate status --"), Catch::Contains("--json"));
 }
 

@@ -2,12 +2,14 @@
 #pragma once
 
 #include "fakes/fake_forge.hpp"
+#include "fakes/git_repo.hpp"
 #include "fakes/process.hpp"
 #include "fakes/sidecar_process.hpp"
 #include "fakes/temp_dir.hpp"
 #include "fakes/unix_http_client.hpp"
 
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -66,6 +68,28 @@ private:
         }
         return settings;
     }
+};
+
+/// A SidecarFixture whose sidecar can push, not yet started: `--workspace` a git repository with
+/// one commit (fix.txt) and `--branch forgebot/17-ab3de`, the fake forge hosting the repository
+/// the push goes to.
+struct PushFixture {
+    PushFixture() {
+        f.forge.serve_git(work.path() / "forge.git");
+        git_line({"init", "-q", workspace.string()});
+        std::ofstream(workspace / "fix.txt") << "the fix\n";
+        git_line({"-C", workspace.string(), "add", "fix.txt"});
+        git_line({"-C", workspace.string(), "commit", "-q", "-m", "Fix the crash"});
+        head = git_line({"-C", workspace.string(), "rev-parse", "HEAD"});
+    }
+
+    TempDir work{"/tmp", "fbw-"};
+    std::filesystem::path workspace = work.path() / "ws";
+    std::string branch = "forgebot/17-ab3de";
+    SidecarFixture f{[this](SidecarSettings& s) {
+        s.extra_args = {"--workspace", workspace.string(), "--branch", branch};
+    }};
+    std::string head; ///< the workspace's commit
 };
 
 /// A fault answering the next `method` request to `path` (relative to the API base) with

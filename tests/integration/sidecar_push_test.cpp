@@ -1,28 +1,18 @@
 // push_branch end to end: the real sidecar pushes the workspace's HEAD to the fake forge over git
 // smart HTTP, and the agent then opens its PR, all through forgebot call.
-#include "fakes/git_repo.hpp"
 #include "integration/sidecar_fixture.hpp"
 
 #include <catch2/catch.hpp>
-#include <fstream>
 
 using namespace forgebot::testing;
 using nlohmann::json;
 
 TEST_CASE("forgebot call push_branch publishes the workspace's HEAD on the run's branch",
           "[sidecar][push]") {
-    TempDir work{"/tmp", "fbw-"};
-    const auto workspace = work.path() / "ws";
-    const std::string branch = "forgebot/17-ab3de";
-    SidecarFixture f([&](SidecarSettings& s) {
-        s.extra_args = {"--workspace", workspace.string(), "--branch", branch};
-    });
-    f.forge.serve_git(work.path() / "forge.git");
-    git_line({"init", "-q", workspace.string()});
-    std::ofstream(workspace / "fix.txt") << "the fix\n";
-    git_line({"-C", workspace.string(), "add", "fix.txt"});
-    git_line({"-C", workspace.string(), "commit", "-q", "-m", "Fix the crash"});
-    const std::string head = git_line({"-C", workspace.string(), "rev-parse", "HEAD"});
+    PushFixture p;
+    auto& f = p.f;
+    const auto& branch = p.branch;
+    const auto& head = p.head;
     f.sidecar.start();
 
     auto options = f.sidecar.call_options();

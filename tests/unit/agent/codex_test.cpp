@@ -71,6 +71,27 @@ TEST_CASE("codex resumes with its flags before resume and the id after --", "[ag
                "--skip-git-repo-check", "resume", "--", "-x", "--last"});
 }
 
+TEST_CASE("codex gets MCP servers as TOML config overrides, before resume, and ignores "
+          "mcp_config",
+          "[agent]") {
+    const auto provider = make_codex_provider();
+    RunRequest request = request_with("Fix it");
+    request.mcp_config = "/ignored/mcp.json";
+    request.mcp_servers.push_back(
+        {"forgebot", "/opt/forge bot/forgebot", {"mcp", "--socket", "/s/it's \"here\"/sock"}});
+    const Argv overrides{
+        "-c", "mcp_servers.forgebot.command='/opt/forge bot/forgebot'",
+        "-c", R"(mcp_servers.forgebot.args=[ 'mcp', '--socket', "/s/it's \"here\"/sock" ])",
+        "-c", "mcp_servers.forgebot.tool_timeout_sec=300"};
+    Argv start{"codex", "exec", "--json", "--sandbox", "workspace-write", "--model", "gpt-5-codex"};
+    start.insert(start.end(), overrides.begin(), overrides.end());
+    Argv resume = start;
+    start.insert(start.end(), {"--skip-git-repo-check", "--", "Fix it"});
+    CHECK(provider->start_argv(request) == start);
+    resume.insert(resume.end(), {"--skip-git-repo-check", "resume", "--", "T", "Fix it"});
+    CHECK(provider->resume_argv(request, "T") == resume);
+}
+
 TEST_CASE("the codex parser reads every real capture", "[agent]") {
     const auto peers = forgebot::testing::peers_dir("codex stream captures");
     if (!peers) {
