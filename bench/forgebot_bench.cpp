@@ -1,6 +1,10 @@
-// The sidecar benchmark: starts the floor server and `forgebot sidecar`, drives each with
-// keep-alive clients on its Unix socket, prints latency, throughput and RSS side by side, and
-// checks the targets of docs/PERFORMANCE.md.
+// The benchmarks of `make bench`: starts the floor server and `forgebot sidecar`, drives each
+// with keep-alive clients on its Unix socket, prints latency, throughput and RSS side by side,
+// then times `forgebot start --headless` (start_bench.cpp), and checks the targets of
+// docs/PERFORMANCE.md.
+#include "bench_support.hpp"
+#include "start_bench.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -42,8 +46,9 @@ constexpr double k_throughput_target = 20'000.0;
 constexpr double k_idle_rss_target_kib = 8 * 1024.0;
 
 const char k_usage[] =
-    "usage: forgebot_bench --forgebot PATH --floor PATH --libfloor PATH [--seconds S] "
-    "[--warmup S] [--keep]\n"
+    "usage: forgebot_bench --forgebot PATH --floor PATH --libfloor PATH [--only sidecar] "
+    "[--seconds S] [--warmup S] [--runs N] [--files N] [--keep]\n"
+    "       forgebot_bench --forgebot PATH --only start [--runs N] [--files N] [--keep]\n"
     "       forgebot_bench --drive SOCKET [--method ping|signal_done] [--clients N] "
     "[--seconds S] [--warmup S]\n";
 
@@ -58,19 +63,13 @@ struct Options {
     double seconds = 3.0;
     double warmup = 0.5;
     bool keep = false;
+    std::string only;            ///< "sidecar" or "start": run just that benchmark
+    int runs = 10;               ///< measured starts of each kind
+    int files = 10'000;          ///< files in the start benchmark's repository
     std::string drive;           ///< only load this socket (a server already running)
     std::string method = "ping"; ///< with drive
     int clients = 1;             ///< with drive
 };
-
-[[noreturn]] void fail(const std::string& message) {
-    throw std::runtime_error(message);
-}
-
-/// Fails with `what` and the text of errno.
-[[noreturn]] void fail_errno(const std::string& what) {
-    fail(what + ": " + std::strerror(errno));
-}
 
 /// The bytes of one `POST /rpc` request carrying `body`.
 std::string rpc_request(const std::string& body) {
@@ -93,20 +92,6 @@ int connect_unix(const std::string& path) {
         return -1;
     }
     return fd;
-}
-
-/// The contents of a (small) text file; empty when it cannot be read.
-std::string read_text(const fs::path& path) {
-    std::string text;
-    if (FILE* file = std::fopen(path.c_str(), "r"); file != nullptr) {
-        char chunk[4096];
-        std::size_t n = 0;
-        while ((n = std::fread(chunk, 1, sizeof chunk, file)) > 0) {
-            text.append(chunk, n);
-        }
-        std::fclose(file);
-    }
-    return text;
 }
 
 /// Memory figures of a process from /proc/PID/status, in KiB.
@@ -382,34 +367,6 @@ Result run_load(const std::string& socket, const Load& load) {
     return result;
 }
 
-std::string fixed(double value, int decimals) {
-    char text[64];
-    std::snprintf(text, sizeof text, "%.*f", decimals, value);
-    return text;
-}
-
-std::string ratio(double value, double floor) {
-    return floor > 0 ? fixed(value / floor, 2) + "x" : "-";
-}
-
-void row(const std::string& label, const std::string& value, const std::string& floor,
-         const std::string& versus) {
-    std::printf("  %-28s %12s %12s %8s\n", label.c_str(), value.c_str(), floor.c_str(),
-                versus.c_str());
-}
-
-std::string cpu_model() {
-    std::ifstream cpuinfo("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(cpuinfo, line)) {
-        if (line.starts_with("model name")) {
-            const auto colon = line.find(':');
-            return colon == std::string::npos ? line : line.substr(colon + 2);
-        }
-    }
-    return "unknown CPU";
-}
-
 [[noreturn]] void usage() {
     std::fputs(k_usage, stderr);
     std::exit(2);
@@ -437,6 +394,12 @@ Options parse_options(int argc, char** argv) {
             options.warmup = std::strtod(value().c_str(), nullptr);
         } else if (arg == "--keep") {
             options.keep = true;
+        } else if (arg == "--only") {
+            options.only = value();
+        } else if (arg == "--runs") {
+            options.runs = std::atoi(value().c_str());
+        } else if (arg == "--files") {
+            options.files = std::atoi(value().c_str());
         } else if (arg == "--drive") {
             options.drive = value();
         } else if (arg == "--method") {
@@ -447,11 +410,14 @@ Options parse_options(int argc, char** argv) {
             usage();
         }
     }
+    // The start benchmark alone needs only forgebot.
     const bool servers =
-        !options.forgebot.empty() && !options.floor.empty() && !options.libfloor.empty();
+        !options.forgebot.empty() &&
+        (options.only == "start" || (!options.floor.empty() && !options.libfloor.empty()));
     const bool method = options.method == "ping" || options.method == "signal_done";
-    if ((options.drive.empty() ? !servers : !method || options.clients < 1) ||
-        options.seconds <= 0 || options.warmup < 0) {
+    const bool only = options.only.empty() || options.only == "sidecar" || options.only == "start";
+    if ((options.drive.empty() ? !servers : !method || options.clients < 1) || !only ||
+        options.seconds <= 0 || options.warmup < 0 || options.runs < 1 || options.files < 1) {
         usage();
     }
     return options;
@@ -532,25 +498,9 @@ struct Scenario {
     const Result* floor;
 };
 
-int run(const Options& options) {
-    char dir_template[] = "/tmp/forgebot-bench.XXXXXX";
-    if (::mkdtemp(dir_template) == nullptr) {
-        fail_errno("mkdtemp");
-    }
-    const fs::path dir = dir_template;
-    struct Cleanup {
-        fs::path dir;
-        bool keep;
-        ~Cleanup() {
-            if (keep) {
-                std::fprintf(stderr, "forgebot_bench: kept %s\n", dir.c_str());
-            } else {
-                std::error_code ignored;
-                fs::remove_all(dir, ignored);
-            }
-        }
-    } cleanup{dir, options.keep};
-
+/// The sidecar benchmark in the scratch directory `dir`: prints its table and targets; returns
+/// whether every target passed.
+bool run_sidecar(const Options& options, const fs::path& dir) {
     const std::string floor_socket = (dir / "floor.sock").string();
     Server floor("the floor", {options.floor, floor_socket}, {}, dir / "floor.log", floor_socket);
     const std::string libfloor_socket = (dir / "libfloor.sock").string();
@@ -674,6 +624,46 @@ int run(const Options& options) {
     for (const auto& t : targets) {
         std::printf("  %s  %s\n", t.pass ? "PASS" : "FAIL", t.text.c_str());
         all = all && t.pass;
+    }
+    return all;
+}
+
+/// The benchmarks --only selects (both by default) in one scratch directory, kept with --keep;
+/// exits 1 when a target failed.
+int run(const Options& options) {
+    char dir_template[] = "/tmp/forgebot-bench.XXXXXX";
+    if (::mkdtemp(dir_template) == nullptr) {
+        fail_errno("mkdtemp");
+    }
+    const fs::path dir = dir_template;
+    struct Cleanup {
+        fs::path dir;
+        bool keep;
+        ~Cleanup() {
+            if (keep) {
+                std::fprintf(stderr, "forgebot_bench: kept %s\n", dir.c_str());
+            } else {
+                std::error_code ignored;
+                fs::remove_all(dir, ignored);
+            }
+        }
+    } cleanup{dir, options.keep};
+
+    bool all = true;
+    if (options.only.empty() || options.only == "sidecar") {
+        all = run_sidecar(options, dir);
+    }
+    if (options.only.empty() || options.only == "start") {
+        if (options.only.empty()) {
+            std::printf("\n");
+        }
+        std::fflush(stdout);
+        StartBenchOptions start;
+        start.forgebot = options.forgebot;
+        start.dir = dir / "start";
+        start.runs = options.runs;
+        start.files = options.files;
+        all = run_start_bench(start) && all;
     }
     return all ? 0 : 1;
 }
