@@ -10,9 +10,9 @@
 #include "util/xdg.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
