@@ -47,15 +47,19 @@ template <class... Ts> overloaded(Ts...) -> overloaded<Ts...>;
 
 } // namespace
 
+std::string format_cost(double usd) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "$%.4f", usd);
+    return buf;
+}
+
 std::string describe_summary(const agent::RunSummary& summary) {
     std::string out;
     auto add = [&out](const std::string& part) {
         out += (out.empty() ? "" : ", ") + part;
     };
     if (summary.cost_usd) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "$%.4f", *summary.cost_usd);
-        add(buf);
+        add(format_cost(*summary.cost_usd));
     }
     if (summary.num_turns) {
         add(std::to_string(*summary.num_turns) + (*summary.num_turns == 1 ? " turn" : " turns"));

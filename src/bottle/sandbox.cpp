@@ -143,6 +143,14 @@ bool bwrap_usable(std::string* why) {
     return usable;
 }
 
+void require_bwrap() {
+    std::string why;
+    if (!bwrap_usable(&why)) {
+        throw Error(Errc::unavailable,
+                    "the bwrap backend cannot run here: " + why + "; use --backend process");
+    }
+}
+
 BackendKind choose_backend(const BottleProfile& profile) {
     if (profile.backend) {
         return *profile.backend;

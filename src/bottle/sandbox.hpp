@@ -48,6 +48,9 @@ Launch plan_launch(BackendKind backend, const LaunchRequest& request);
 /// `why` is given, the reason (bwrap's own message). Probed once per process.
 bool bwrap_usable(std::string* why = nullptr);
 
+/// Throws Error{Errc::unavailable}, with bwrap's reason, when bwrap_usable() is false.
+void require_bwrap();
+
 /// The backend a profile asks for, else bwrap when usable, else process.
 BackendKind choose_backend(const BottleProfile& profile);
 

@@ -230,9 +230,7 @@ std::string cost_text(const json& details) {
     const auto result = details.find("result");
     if (result != details.end() && result->contains("cost_usd") &&
         (*result)["cost_usd"].is_number()) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "$%.4f", (*result)["cost_usd"].get<double>());
-        return buf;
+        return format_cost((*result)["cost_usd"].get<double>());
     }
     return "unknown";
 }
@@ -413,11 +411,8 @@ SessionOutcome Sessions::start(const StartOptions& options) {
             }
         }
     }
-    if (p.backend == BackendKind::bwrap && !bwrap_usable()) {
-        std::string why;
-        bwrap_usable(&why);
-        throw Error(Errc::unavailable,
-                    "the bwrap backend cannot run here: " + why + "; use --backend process");
+    if (p.backend == BackendKind::bwrap) {
+        require_bwrap();
     }
     p.timeout = options.timeout ? options.timeout : p.manifest.timeout;
 
@@ -628,11 +623,8 @@ SessionOutcome Sessions::resume(const ResumeOptions& options) {
         }
         p.backend = *options.backend;
     }
-    if (p.backend == BackendKind::bwrap && !bwrap_usable()) {
-        std::string why;
-        bwrap_usable(&why);
-        throw Error(Errc::unavailable,
-                    "the bwrap backend cannot run here: " + why + "; use --backend process");
+    if (p.backend == BackendKind::bwrap) {
+        require_bwrap();
     }
     p.timeout = options.timeout;
     if (!p.timeout && p.details.contains("timeout_seconds") &&
