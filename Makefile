@@ -35,8 +35,8 @@ bench: bootstrap
 	BENCH_BUILD=$(BENCH_BUILD) JOBS=$(JOBS) ./bench/run
 
 demo: configure
-	cmake --build $(BUILD) -j $(JOBS) --target forgebot
-	./scripts/demo $(BUILD)/forgebot
+	cmake --build $(BUILD) -j $(JOBS) --target forgebot forgebot_demo
+	./scripts/demo $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -71,7 +71,7 @@ _forgebot() {
         --socket | --queue-dir | --identity | --forge | --api-url | --owner | --repo | --issue | \
             --pr | --workspace | --branch | --token-fd | --token-file | --audit-log | \
             --log-level | --json-params | --timeout | --prompt | --base | --bottle | --backend | \
-            --label | --agent | --slug | --config | --listen) continue ;;
+            --label | --agent | --slug | --config | --listen | --poll) continue ;;
         esac
         path+=("${words[i]}")
     done
@@ -131,7 +131,7 @@ _forgebot() {
             COMPREPLY=($(compgen -W "error warn info debug" -- "$cur"))
             return
             ;;
-        --prompt | --label | --owner | --repo | --issue | --pr | --listen)
+        --prompt | --label | --owner | --repo | --issue | --pr | --listen | --poll)
             return
             ;;
         esac
@@ -200,7 +200,7 @@ _forgebot() {
             start) COMPREPLY=($(compgen -W "$orchestrate_start_opts" -- "$cur")) ;;
             resume) COMPREPLY=($(compgen -W "--slug --prompt --backend --help" -- "$cur")) ;;
             status) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
-            serve) COMPREPLY=($(compgen -W "--config --listen --log-level --help" -- "$cur")) ;;
+            serve) COMPREPLY=($(compgen -W "--config --listen --log-level --poll --help" -- "$cur")) ;;
             esac
         fi
         ;;

@@ -136,6 +136,7 @@ set -l orchestrate_serve "__fish_seen_subcommand_from orchestrate; and __fish_se
 complete -c forgebot -n $orchestrate_serve -l config -r -F -d 'The configuration file'
 complete -c forgebot -n $orchestrate_serve -l listen -x -d 'ADDR:PORT for webhooks and the API'
 complete -c forgebot -n $orchestrate_serve -l log-level -x -a 'error warn info debug' -d 'Log level'
+complete -c forgebot -n $orchestrate_serve -l poll -x -d 'Also poll the allowlisted repositories every INTERVAL'
 
 complete -c forgebot -n "__fish_seen_subcommand_from provenance; and __forgebot_needs_arg" -a "(__forgebot_identities)" -d Run
 complete -c forgebot -n "__fish_seen_subcommand_from provenance" -l json -d 'Print the record as a JSON object'

@@ -26,6 +26,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cassert>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -61,6 +62,7 @@ struct ServeOptions {
     std::string config;
     std::string listen;
     std::string log_level = "info";
+    std::optional<std::string> poll; ///< a duration; std::nullopt: no polling
 };
 
 struct ShimResumeOptions {
@@ -92,6 +94,25 @@ store::ForgeState running_state(store::ForgeStateStore& states, const store::Bot
     return state;
 }
 
+/// Where `orchestrate start` announces the run it recorded: the log directory of serve's
+/// children, which serve watches.
+std::filesystem::path announcements_dir(const std::filesystem::path& home) {
+    return home / "orchestrator";
+}
+
+/// Tells a running `orchestrate serve` that this process recorded its run: a file created (and
+/// removed again) in announcements_dir(home). Rationale: serve learns a run's slug, and so which
+/// queue to watch for its done event, only from the store; without this it looked at its next
+/// rescan, up to 2 s later, and a quick agent's signal_done waited that long (1.7 s median).
+/// Does nothing when that directory is missing (no serve started this run).
+void announce_run(const std::filesystem::path& home) {
+    const auto file = announcements_dir(home) / (".run-" + std::to_string(::getpid()));
+    if (std::ofstream(file)) {
+        std::error_code ignored;
+        std::filesystem::remove(file, ignored);
+    }
+}
+
 int run_shim_start(const ShimStartOptions& o) {
     if (o.issue <= 0) {
         throw Error(Errc::usage, "--issue must be a positive issue number");
@@ -112,6 +133,7 @@ int run_shim_start(const ShimStartOptions& o) {
     store::ForgeStateStore states(*context.db);
     options.on_run = [&](const store::BottleRecord& record) {
         states.upsert(running_state(states, record, o.forge));
+        announce_run(store::home_dir());
         // Rationale: the lock label goes on only once the bottle runs, so a dispatch that
         // failed earlier never leaves it behind.
         orchestrator::set_in_progress(o.forge, o.owner, o.repo, o.issue, true);
@@ -157,7 +179,8 @@ public:
     }
     int fd() const noexcept { return m_fd; }
 
-    void watch(const std::vector<std::filesystem::path>& dirs) {
+    /// Watches `dirs` and no others; whether a watch was added (missing directories are not).
+    bool watch(const std::vector<std::filesystem::path>& dirs) {
         std::set<std::string> wanted;
         for (const auto& dir : dirs) {
             wanted.insert(dir.string());
@@ -170,14 +193,17 @@ public:
                 ++it;
             }
         }
+        bool added = false;
         for (const auto& dir : wanted) {
             if (m_fd >= 0 && !m_watches.contains(dir)) {
                 const int wd = ::inotify_add_watch(m_fd, dir.c_str(), IN_MOVED_TO | IN_CREATE);
                 if (wd >= 0) {
                     m_watches[dir] = wd;
+                    added = true;
                 }
             }
         }
+        return added;
     }
 
     void drain() const {
@@ -198,6 +224,15 @@ int run_serve(const ServeOptions& options) {
                                      "'; use error, warn, info or debug");
     }
     util::set_log_level(*level);
+    std::optional<std::chrono::seconds> poll_interval;
+    if (options.poll) {
+        poll_interval = util::parse_duration(*options.poll);
+        if (!poll_interval || *poll_interval < std::chrono::seconds(1)) {
+            throw Error(Errc::usage, "--poll takes an interval of at least 1s, such as 30s or 5m, "
+                                     "not '" +
+                                         *options.poll + "'");
+        }
+    }
     auto config = orchestrator::load_config(
         options.config.empty() ? std::nullopt
                                : std::optional<std::filesystem::path>(options.config));
@@ -217,6 +252,14 @@ int run_serve(const ServeOptions& options) {
         util::log(util::LogLevel::warn, "the allowlist is empty: nothing will be dispatched; "
                                         "list repositories in allowlist in " +
                                             file);
+    }
+    if (poll_interval) {
+        // Rationale: under the kill switch every polled delivery would be decided "ignored"
+        // for good (its id would be seen again after arming), and nothing would come of it.
+        util::log(util::LogLevel::info,
+                  config.kill_switch ? std::string("polling is off while the kill switch is on")
+                                     : "polling the allowlisted repositories every " +
+                                           util::format_duration(*poll_interval));
     }
     auto context = open_bottle_context();
     const auto home = store::home_dir();
@@ -245,7 +288,7 @@ int run_serve(const ServeOptions& options) {
     });
     std::thread http([&server] { server.run(); });
 
-    orchestrator::ProcessLauncher launcher(bottle::self_executable(), home / "orchestrator");
+    orchestrator::ProcessLauncher launcher(bottle::self_executable(), announcements_dir(home));
     orchestrator::LoopContext loop_context;
     loop_context.config = config;
     loop_context.db = context.db.get();
@@ -267,22 +310,31 @@ int run_serve(const ServeOptions& options) {
     // The watchdog looks every minute, or more often for a shorter timeout.
     loop_context.watchdog_interval = std::clamp<std::chrono::milliseconds>(
         config.watchdog_timeout / 2, std::chrono::seconds(1), std::chrono::minutes(1));
+    loop_context.poll_interval = poll_interval;
     orchestrator::Loop loop(loop_context);
     util::log(util::LogLevel::info, "orchestrator listening on " +
                                         listen.substr(0, listen.rfind(':')) + ":" +
                                         std::to_string(server.port()));
     QueueWatch watch;
     // Rationale: the rescan every two seconds is the safety net for a missed inotify event and
-    // for bottles that appear between steps.
+    // for bottles that appear between steps; a shorter poll interval wakes the loop sooner.
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::min<std::chrono::seconds>(
+            poll_interval.value_or(std::chrono::seconds(2)), std::chrono::seconds(2)));
     while (!stopping) {
         try {
             loop.step();
         } catch (const std::exception& e) {
             util::log(util::LogLevel::error, std::string("loop step failed: ") + e.what());
         }
-        watch.watch(loop.watched_queues());
+        auto watched = loop.watched_queues();
+        watched.push_back(announcements_dir(home));
+        if (watch.watch(watched)) {
+            // A done event may have arrived before its queue was watched: look again at once.
+            continue;
+        }
         pollfd fds[2] = {{wake, POLLIN, 0}, {watch.fd(), POLLIN, 0}};
-        ::poll(fds, 2, 2000);
+        ::poll(fds, 2, static_cast<int>(wait.count()));
         std::uint64_t count = 0;
         [[maybe_unused]] auto n = ::read(wake, &count, sizeof count);
         watch.drain();
@@ -378,6 +430,9 @@ void add_orchestrate(CLI::App& parent, Outcome& outcome) {
                       "ADDR:PORT for webhooks and the API [config listen, 127.0.0.1:8765]");
     serve->add_option("--log-level", serve_options->log_level, "error, warn, info or debug [info]")
         ->envname("FORGEBOT_LOG_LEVEL");
+    serve->add_option(
+        "--poll", serve_options->poll,
+        "Also poll the allowlisted repositories every INTERVAL (30s, 5m; at least 1s)");
     serve->callback([&outcome, serve_options] { outcome.exit_code = run_serve(*serve_options); });
 
     auto status_options = std::make_shared<StatusOptions>();

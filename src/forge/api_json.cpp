@@ -41,6 +41,46 @@ std::string string_field(const nlohmann::json& object, std::string_view key) {
     return it->get<std::string>();
 }
 
+std::string user_login(const nlohmann::json& user) {
+    std::string login = string_field(user, "login");
+    return login.empty() ? string_field(user, "username") : login;
+}
+
+std::vector<std::string> label_names(const nlohmann::json& record) {
+    std::vector<std::string> names;
+    if (!record.is_object()) {
+        return names;
+    }
+    if (const auto list = record.find("labels"); list != record.end() && list->is_array()) {
+        for (const auto& label : *list) {
+            if (std::string name = string_field(label, "name"); !name.empty()) {
+                names.push_back(std::move(name));
+            }
+        }
+    }
+    return names;
+}
+
+std::vector<std::string> assignee_logins(const nlohmann::json& record) {
+    std::vector<std::string> logins;
+    if (!record.is_object()) {
+        return logins;
+    }
+    const auto list = record.find("assignees");
+    if (list != record.end() && list->is_array()) {
+        for (const auto& user : *list) {
+            if (std::string login = user_login(user); !login.empty()) {
+                logins.push_back(std::move(login));
+            }
+        }
+    } else if (const auto single = record.find("assignee"); single != record.end()) {
+        if (std::string login = user_login(*single); !login.empty()) {
+            logins.push_back(std::move(login));
+        }
+    }
+    return logins;
+}
+
 Issue issue_from_json(const nlohmann::json& record, const std::string& context) {
     require_object(record, "an issue", context);
     Issue issue;
@@ -49,6 +89,10 @@ Issue issue_from_json(const nlohmann::json& record, const std::string& context) 
     issue.body = string_field(record, "body");
     issue.state = string_field(record, "state");
     return issue;
+}
+
+ListedIssue listed_issue_from_json(const nlohmann::json& record, const std::string& context) {
+    return {issue_from_json(record, context), label_names(record), assignee_logins(record)};
 }
 
 PullRequest pull_request_from_json(const nlohmann::json& record, const std::string& context) {

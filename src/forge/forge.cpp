@@ -2,6 +2,7 @@
 #include "forge/forge.hpp"
 
 #include "forge/pr_match.hpp"
+#include "util/error.hpp"
 
 #include <utility>
 
@@ -12,6 +13,11 @@ Forge::Forge(std::string owner, std::string repo)
 
 std::optional<PullRequest> Forge::get_pr_for_issue(std::int64_t issue) {
     return pick_pr_for_issue(list_pull_requests(), issue);
+}
+
+std::vector<ListedIssue> Forge::list_open_issues() {
+    throw Error(Errc::failure,
+                "this forge client cannot list the issues of " + m_owner + "/" + m_repo);
 }
 
 bool Forge::is_pr_open(std::int64_t number) {

@@ -40,6 +40,11 @@ public:
     /// Every pull request of the repository, open and closed, all pages read.
     virtual std::vector<PullRequest> list_pull_requests() = 0;
 
+    /// Every open issue of the repository (never a pull request), with its labels and assignees,
+    /// all pages read. Rationale: not pure, so that Forge wrappers that never poll need not
+    /// implement it; this default throws forgebot::Error (failure).
+    virtual std::vector<ListedIssue> list_open_issues();
+
     /// Adds a comment to an issue or PR.
     virtual void post_comment(std::int64_t number, const std::string& body) = 0;
 

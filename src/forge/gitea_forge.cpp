@@ -24,7 +24,10 @@ GiteaForge::GiteaForge(const ForgeConfig& config, std::shared_ptr<HttpTransport>
                 Paging::gitea,
                 // Rationale: Gitea sorts by recent update by default, so a PR updated while we
                 // page would move to page 1 and be missed; creation order only ever appends.
-                "state=all&sort=oldest") {}
+                "state=all&sort=oldest",
+                // Rationale: Gitea's issue list takes no sort; an issue that moves while we page
+                // is seen at the next poll.
+                "state=open&type=issues") {}
 
 void GiteaForge::remove_label(std::int64_t number, const std::string& name) {
     const std::string list_path = issue_path(number) + "/labels";

@@ -21,7 +21,10 @@ GitHubForge::GitHubForge(const ForgeConfig& config, std::shared_ptr<HttpTranspor
           config, std::move(transport), github_headers(config.token),
           "https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise",
           // GitHub sorts by creation, newest first: new PRs only repeat items (dropped by id).
-          Paging::github, "state=all") {}
+          Paging::github, "state=all",
+          // The issue list holds PRs too (list_open_issues drops them); `labels` would match
+          // exact names only, so the forgebot: prefix is left to the caller.
+          "state=open") {}
 
 void GitHubForge::remove_label(std::int64_t number, const std::string& name) {
     const std::string path = issue_path(number) + "/labels/" + url_escape(name);

@@ -7,10 +7,11 @@ namespace forgebot::forge {
 
 RestForge::RestForge(const ForgeConfig& config, std::shared_ptr<HttpTransport> transport,
                      std::vector<std::pair<std::string, std::string>> headers, std::string api_hint,
-                     Paging paging, std::string pulls_query)
+                     Paging paging, std::string pulls_query, std::string open_issues_query)
     : Forge(config.owner, config.repo),
       m_client(config, std::move(transport), std::move(headers), std::move(api_hint)),
-      m_paging(paging), m_pulls_query(std::move(pulls_query)) {}
+      m_paging(paging), m_pulls_query(std::move(pulls_query)),
+      m_open_issues_query(std::move(open_issues_query)) {}
 
 std::string RestForge::issue_path(std::int64_t number) const {
     return m_client.repo_path() + "/issues/" + std::to_string(number);
@@ -44,6 +45,20 @@ std::vector<PullRequest> RestForge::list_pull_requests() {
         prs.push_back(pull_request_from_json(record, context));
     }
     return prs;
+}
+
+std::vector<ListedIssue> RestForge::list_open_issues() {
+    const std::string path = m_client.repo_path() + "/issues?" + m_open_issues_query;
+    const std::string context = m_client.context("GET", path);
+    std::vector<ListedIssue> issues;
+    for (const auto& record : m_client.get_all(path, m_paging)) {
+        const auto pull = record.find("pull_request");
+        if (pull != record.end() && !pull->is_null()) {
+            continue;
+        }
+        issues.push_back(listed_issue_from_json(record, context));
+    }
+    return issues;
 }
 
 void RestForge::post_comment(std::int64_t number, const std::string& body) {

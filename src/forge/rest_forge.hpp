@@ -24,6 +24,8 @@ public:
     PullRequest read_pr(std::int64_t number) override;
     std::vector<Comment> read_comments(std::int64_t number) override;
     std::vector<PullRequest> list_pull_requests() override;
+    /// Drops records with a non-null `pull_request` (GitHub's issue list holds PRs too).
+    std::vector<ListedIssue> list_open_issues() override;
     void post_comment(std::int64_t number, const std::string& body) override;
     void update_description(std::int64_t number, const std::string& body) override;
     bool is_org_member(const std::string& org, const std::string& user) override;
@@ -40,10 +42,11 @@ public:
 
 protected:
     /// See RestClient's constructor; `paging` is how this forge's lists page; `pulls_query` is
-    /// the query that lists every PR in an order that new activity does not reshuffle.
+    /// the query that lists every PR in an order that new activity does not reshuffle;
+    /// `open_issues_query` the query that lists the open issues.
     RestForge(const ForgeConfig& config, std::shared_ptr<HttpTransport> transport,
               std::vector<std::pair<std::string, std::string>> headers, std::string api_hint,
-              Paging paging, std::string pulls_query);
+              Paging paging, std::string pulls_query, std::string open_issues_query);
 
     /// `/repos/{o}/{r}/issues/{number}`.
     std::string issue_path(std::int64_t number) const;
@@ -61,6 +64,7 @@ private:
 
     Paging m_paging;
     std::string m_pulls_query;
+    std::string m_open_issues_query;
     std::mutex m_repository_mutex;
     std::optional<RepositoryRecord> m_repository;
 };

@@ -48,6 +48,10 @@ std::vector<PullRequest> ScopedForge::list_pull_requests() {
     return m_inner.list_pull_requests();
 }
 
+std::vector<ListedIssue> ScopedForge::list_open_issues() {
+    return m_inner.list_open_issues();
+}
+
 void ScopedForge::post_comment(std::int64_t number, const std::string& body) {
     require_writable(number);
     m_inner.post_comment(number, body);

@@ -37,6 +37,7 @@ public:
     PullRequest read_pr(std::int64_t number) override;
     std::vector<Comment> read_comments(std::int64_t number) override;
     std::vector<PullRequest> list_pull_requests() override;
+    std::vector<ListedIssue> list_open_issues() override;
     void post_comment(std::int64_t number, const std::string& body) override;
     void update_description(std::int64_t number, const std::string& body) override;
     bool is_org_member(const std::string& org, const std::string& user) override;

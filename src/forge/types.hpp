@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
 
 namespace forgebot::forge {
 
@@ -15,6 +16,16 @@ struct Issue {
     std::string state;
 
     bool operator==(const Issue&) const = default;
+};
+
+/// An issue as a repository's issue list gives it: the issue, the names of its labels and the
+/// logins of its assignees, in the forge's order.
+struct ListedIssue {
+    Issue issue;
+    std::vector<std::string> labels;
+    std::vector<std::string> assignees;
+
+    bool operator==(const ListedIssue&) const = default;
 };
 
 /// A pull request. `url` is its web page; `merged` is false for open and closed-unmerged PRs.

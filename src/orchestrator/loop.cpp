@@ -53,12 +53,29 @@ HeaderLookup stored_headers(const json& headers) {
     };
 }
 
-/// Issue actions that can make an issue a target.
+/// Thrown by a decision that cannot be made yet: the delivery stays pending and is decided on
+/// again at a later step.
+struct Deferred {
+    std::string why;
+};
+
+/// Issue actions that can make an issue a target (`polled`: see orchestrator/poll.hpp).
 bool is_trigger_action(const std::string& action) {
-    static const std::set<std::string> k_actions{"opened",    "labeled",      "label_updated",
-                                                 "assigned",  "reopened",     "edited",
-                                                 "unlabeled", "label_cleared"};
+    static const std::set<std::string> k_actions{"opened",    "labeled",       "label_updated",
+                                                 "assigned",  "reopened",      "edited",
+                                                 "unlabeled", "label_cleared", "polled"};
     return k_actions.contains(action);
+}
+
+/// Whether a periodic task whose next run is `next` is due at `now`; if so, schedules the one
+/// after `interval` from now. Due at once when it never ran.
+bool due(std::optional<std::chrono::system_clock::time_point>& next,
+         std::chrono::system_clock::time_point now, std::chrono::milliseconds interval) {
+    if (next && now < *next) {
+        return false;
+    }
+    next = now + interval;
+    return true;
 }
 
 } // namespace
@@ -70,7 +87,8 @@ std::string issue_prompt(const forge::Issue& issue, const std::string& owner,
 }
 
 Loop::Loop(LoopContext context)
-    : m_context(std::move(context)), m_states(*m_context.db), m_inbox(*m_context.db) {
+    : m_context(std::move(context)), m_states(*m_context.db), m_inbox(*m_context.db),
+      m_poller(m_context.open_forge, [this](const std::string& line) { m_context.log(line); }) {
     assert(m_context.db && m_context.sessions && m_context.launcher && m_context.open_forge);
     if (!m_context.log) {
         m_context.log = [](const std::string&) {
@@ -88,6 +106,15 @@ void Loop::step() {
                           " failed (exit " + std::to_string(ended.exit_code) + ")");
         }
     }
+    forget_failed_dispatches();
+    if (!m_reconciled) {
+        reconcile_frozen();
+        m_reconciled = true;
+    }
+    if (m_context.poll_interval && !m_context.config.kill_switch &&
+        due(m_next_poll, m_context.now(), *m_context.poll_interval)) {
+        m_poller.poll(m_context.config, m_states.all(), m_inbox);
+    }
     for (const auto& delivery : m_inbox.pending()) {
         process_delivery(delivery);
     }
@@ -97,8 +124,7 @@ void Loop::step() {
     stop_lingering();
     dispatch_waiting();
     const auto now = m_context.now();
-    if (!m_next_watchdog || now >= *m_next_watchdog) {
-        m_next_watchdog = now + m_context.watchdog_interval;
+    if (due(m_next_watchdog, now, m_context.watchdog_interval)) {
         watchdog();
     }
 }
@@ -123,11 +149,17 @@ void Loop::process_delivery(const store::Delivery& delivery) {
         m_context.log("delivery " + delivery.delivery_id + " (" + delivery.forge + " " +
                       event.event + "/" + event.action + " " +
                       issue_name(event.owner, event.repo, event.number) + "): " + outcome);
+    } catch (const Deferred& deferred) {
+        if (m_deferred.insert(delivery.id).second) {
+            m_context.log("delivery " + delivery.delivery_id + ": deferred: " + deferred.why);
+        }
+        return;
     } catch (const std::exception& e) {
         outcome = std::string("failed: ") + e.what();
         m_context.log("delivery " + delivery.delivery_id + ": " + outcome);
     }
     m_inbox.mark_processed(delivery.id, outcome);
+    m_deferred.erase(delivery.id);
 }
 
 std::string Loop::decide(const std::string& forge, const WebhookEvent& event) {
@@ -238,17 +270,30 @@ std::string Loop::on_comment(const std::string& forge, const WebhookEvent& event
     if (!client->is_org_member(m_context.config.org, author)) {
         return "ignored: " + author + " is not a member of " + m_context.config.org;
     }
+    // Rationale: the run's previous session must be over before the next one starts, or its
+    // last write would mark the resumed bottle ended; an agent still lingering after its done
+    // signal is stopped now rather than at the end of its grace.
+    m_lingering.erase(state->slug);
+    if (const auto record = store::BottleStore(*m_context.db).get(state->slug);
+        record && bottle::is_running(*record)) {
+        m_context.sessions->freeze(state->slug);
+    }
+    if (m_context.launcher->starting(state->owner, state->repo, state->issue_number) ||
+        m_context.launcher->resuming(state->slug)) {
+        throw Deferred{"the previous session of " + state->slug + " is still ending"};
+    }
     const auto prompt = rehydrate_prompt(*client, *state, event);
-    state->status = store::RunStatus::running;
-    state->last_checkin_at = to_seconds(m_context.now());
-    m_states.upsert(*state);
+    // Rationale: spawned before the run is marked running, so that a loop killed in between
+    // finds a frozen run whose resume child still goes (deferred as above until the child marks
+    // the run running, or fails), never a running run that nothing resumed.
     try {
         m_context.launcher->resume(state->slug, prompt);
     } catch (const std::exception& e) {
-        state->status = store::RunStatus::frozen;
-        m_states.upsert(*state);
         return std::string("failed to rehydrate: ") + e.what();
     }
+    state->status = store::RunStatus::running;
+    state->last_checkin_at = to_seconds(m_context.now());
+    m_states.upsert(*state);
     return "rehydrated " + state->slug;
 }
 
@@ -330,8 +375,11 @@ std::string Loop::bot_user(const std::string& forge, forge::Forge& client) {
 }
 
 void Loop::process_done_events() {
+    // Rationale: frozen runs' queues too, so that an event whose freeze was stored just before
+    // a kill is recorded (not left to freeze the run again once it is resumed), and one sent as
+    // the watchdog froze the run is dropped.
     for (const auto& state : m_states.all()) {
-        if (state.status != store::RunStatus::running || state.slug.empty()) {
+        if (state.status == store::RunStatus::destroyed || state.slug.empty()) {
             continue;
         }
         const auto queue = bottle::bottle_paths(m_context.home, state.slug).queue;
@@ -352,6 +400,9 @@ void Loop::process_done_events() {
                 if (current && current->status == store::RunStatus::running &&
                     current->slug == state.slug) {
                     process_done(*current, event);
+                } else {
+                    m_context.log("done event " + id + " of run " + state.slug +
+                                  ": the run is not running; nothing to do");
                 }
                 m_inbox.record_done_event(id, state.slug);
             }
@@ -379,8 +430,10 @@ void Loop::freeze(store::ForgeState state, const std::string& flag, bool stop_no
     if (pr) {
         state.pr_number = pr;
     }
-    // Durable first: the state says frozen before anything slow happens.
-    m_states.upsert(state);
+    // Rationale: the forge first and the state last, so that a loop killed in between finds
+    // the run still running when it starts again and freezes it again (the label calls are
+    // idempotent); the other way round it would find a frozen run without its PR and without
+    // the last comment seen, its label still on.
     try {
         const auto client = m_context.open_forge(state.forge_name, state.owner, state.repo);
         if (!state.pr_number) {
@@ -390,7 +443,6 @@ void Loop::freeze(store::ForgeState state, const std::string& flag, bool stop_no
             }
         }
         state.last_comment_id = last_comment_id(*client, state);
-        m_states.upsert(state);
         try {
             client->remove_label(state.issue_number, std::string(k_in_progress_label));
         } catch (const std::exception& e) {
@@ -404,6 +456,7 @@ void Loop::freeze(store::ForgeState state, const std::string& flag, bool stop_no
     } catch (const std::exception& e) {
         m_context.log("freeze of " + state.slug + ": forge update failed: " + e.what());
     }
+    m_states.upsert(state);
     if (stop_now) {
         m_lingering.erase(state.slug);
         m_context.sessions->freeze(state.slug);
@@ -417,7 +470,17 @@ void Loop::stop_lingering() {
     const auto now = m_context.now();
     for (auto it = m_lingering.begin(); it != m_lingering.end();) {
         const auto record = bottles.get(it->first);
-        if (!record || !bottle::is_running(*record) || now >= it->second) {
+        // Rationale: once the agent has ended, the freeze waits (within the grace) for the
+        // session that ran it to end too, so that the session's last write, which says how the
+        // agent ended, comes before the freeze instead of over it.
+        const bool agent_running = record && bottle::is_running(*record);
+        const bool session_ending =
+            record && !agent_running &&
+            (m_context.launcher->resuming(it->first) ||
+             (record->issue &&
+              m_context.launcher->starting(record->issue->owner, record->issue->repo,
+                                           record->issue->issue_number)));
+        if (!record || now >= it->second || (!agent_running && !session_ending)) {
             try {
                 m_context.sessions->freeze(it->first);
             } catch (const std::exception& e) {
@@ -444,13 +507,59 @@ std::vector<Loop::Run> Loop::running_runs() {
 
 void Loop::process_exits() {
     for (const auto& [state, record] : running_runs()) {
-        if (!record || bottle::is_running(*record) || record->status == bottle::status::creating ||
-            record->status == bottle::status::running) {
+        // Rationale: the life of the child that runs the bottle counts as the run's: a resumed
+        // bottle still says `frozen` until its resume child has started the agent, and a bottle
+        // says `running` after its agent ended until the child writes how. Once the child is
+        // gone, a bottle that is not running has ended, even one it left `creating` or
+        // `running` because it died first.
+        if (!record || bottle::is_running(*record) || m_context.launcher->resuming(state.slug) ||
+            m_context.launcher->starting(state.owner, state.repo, state.issue_number)) {
+            continue;
+        }
+        // Rationale: an agent's done event is queued before it ends, so an event here now came
+        // after process_done_events() looked; the next step freezes the run for it.
+        std::error_code ec;
+        if (!fs::is_empty(bottle::bottle_paths(m_context.home, state.slug).queue / "new", ec) &&
+            !ec) {
             continue;
         }
         m_context.log("run " + state.slug + " ended (" + record->status +
                       ") without signalling done: freezing");
         freeze(state, "exited_without_signal", true);
+    }
+}
+
+void Loop::forget_failed_dispatches() {
+    // Rationale: asked of the launcher, not only learnt from reap(), so that a start child that
+    // failed while the orchestrator was down, or was never spawned by a loop killed first, does
+    // not leave its issue locked and a slot taken for ever.
+    for (const auto& state : m_states.all()) {
+        if (state.status != store::RunStatus::running || !state.slug.empty() ||
+            m_context.launcher->starting(state.owner, state.repo, state.issue_number)) {
+            continue;
+        }
+        if (const auto fresh = m_states.get(state.owner, state.repo, state.issue_number);
+            fresh && fresh->slug.empty()) {
+            m_states.remove(state.owner, state.repo, state.issue_number);
+            m_context.log("dispatch of " + issue_name(state.owner, state.repo, state.issue_number) +
+                          " ended before its bottle ran");
+        }
+    }
+}
+
+void Loop::reconcile_frozen() {
+    // A frozen run whose bottle is not frozen yet was lingering after its done signal, or being
+    // stopped, when the previous loop was killed: it gets the stop grace again.
+    store::BottleStore bottles(*m_context.db);
+    for (const auto& state : m_states.all()) {
+        if (state.status != store::RunStatus::frozen || state.slug.empty()) {
+            continue;
+        }
+        if (const auto record = bottles.get(state.slug);
+            record && record->status != bottle::status::frozen &&
+            record->status != bottle::status::destroyed) {
+            m_lingering.emplace(state.slug, m_context.now() + m_context.stop_grace);
+        }
     }
 }
 
@@ -473,6 +582,16 @@ void Loop::dispatch_waiting() {
             return;
         }
         const std::string name = issue_name(dispatch.owner, dispatch.repo, dispatch.issue_number);
+        const auto before = m_states.get(dispatch.owner, dispatch.repo, dispatch.issue_number);
+        if (before && before->status != store::RunStatus::destroyed) {
+            // Started by a loop killed before it could dequeue: one run per issue.
+            m_context.log("dispatch of " + name + " dropped: the issue has a run already");
+            m_inbox.dequeue(dispatch.id);
+            continue;
+        }
+        if (m_context.launcher->starting(dispatch.owner, dispatch.repo, dispatch.issue_number)) {
+            continue; // the start child of its previous run is still ending
+        }
         try {
             const auto client = m_context.open_forge(dispatch.forge, dispatch.owner, dispatch.repo);
             const auto issue = client->read_issue(dispatch.issue_number);
@@ -488,7 +607,6 @@ void Loop::dispatch_waiting() {
             state.status = store::RunStatus::running;
             state.forge_name = dispatch.forge;
             state.last_checkin_at = to_seconds(m_context.now());
-            const auto before = m_states.get(dispatch.owner, dispatch.repo, dispatch.issue_number);
             m_states.upsert(state);
             try {
                 m_context.launcher->start(dispatch,

@@ -5,6 +5,7 @@
 #include "bottle/session.hpp"
 #include "forge/forge.hpp"
 #include "orchestrator/config.hpp"
+#include "orchestrator/poll.hpp"
 #include "orchestrator/webhook.hpp"
 #include "store/bottle_store.hpp"
 #include "store/database.hpp"
@@ -46,6 +47,14 @@ public:
     /// Reaps children that ended and returns the `start` children among them; called once per
     /// step.
     virtual std::vector<Ended> reap() { return {}; }
+
+    /// Whether a `start` child for the issue may still run: this launcher's, or one that an
+    /// orchestrator stopped or killed since started.
+    virtual bool starting(const std::string& owner, const std::string& repo,
+                          std::int64_t issue) = 0;
+
+    /// Whether a `resume` child for bottle `slug` may still run, as for starting().
+    virtual bool resuming(const std::string& slug) = 0;
 };
 
 /// What the loop needs from outside: forges, the store, the bottles, a clock, a log.
@@ -55,10 +64,8 @@ struct LoopContext {
     bottle::Sessions* sessions = nullptr;
     Launcher* launcher = nullptr;
     std::filesystem::path home; ///< FORGEBOT_HOME (bottles live below it)
-    /// A forge client for `owner/repo` on configured forge `forge`.
-    std::function<std::unique_ptr<forge::Forge>(const std::string& forge, const std::string& owner,
-                                                const std::string& repo)>
-        open_forge;
+    /// A forge client for a repository of a configured forge.
+    ForgeOpener open_forge;
     std::function<std::chrono::system_clock::time_point()> now = [] {
         return std::chrono::system_clock::now();
     };
@@ -68,6 +75,9 @@ struct LoopContext {
     std::chrono::milliseconds stop_grace{std::chrono::seconds(10)};
     /// How often the watchdog looks (it also looks on the first step).
     std::chrono::milliseconds watchdog_interval{std::chrono::minutes(1)};
+    /// How often to poll the forges (see Poller; also on the first step); std::nullopt: never.
+    /// Never while the kill switch is on.
+    std::optional<std::chrono::milliseconds> poll_interval;
 };
 
 /// The decision loop. Every decision is made from the store, so a restarted loop carries on
@@ -77,10 +87,10 @@ class Loop {
 public:
     explicit Loop(LoopContext context);
 
-    /// One iteration: process stored deliveries, done events in running bottles' queues,
-    /// agents that ended without signalling, waiting dispatches (up to max_concurrent), agents
-    /// past their stop grace, and, when due, the watchdog. Never throws for one bad delivery
-    /// or run; each is logged and the rest go on.
+    /// One iteration: when due, poll the forges into the inbox; process stored deliveries, done
+    /// events in running bottles' queues, agents that ended without signalling, waiting dispatches
+    /// (up to max_concurrent), agents past their stop grace, and, when due, the watchdog. Never
+    /// throws for one bad delivery or run; each is logged and the rest go on.
     void step();
 
     /// The queue directories (`new/`) of running bottles, to watch for done events.
@@ -113,6 +123,8 @@ private:
     std::int64_t last_comment_id(forge::Forge& client, const store::ForgeState& state);
     std::size_t running_count();
     std::string bot_user(const std::string& forge, forge::Forge& client);
+    void forget_failed_dispatches();
+    void reconcile_frozen();
 
     LoopContext m_context;
     store::ForgeStateStore m_states;
@@ -121,6 +133,10 @@ private:
     std::map<std::string, std::chrono::system_clock::time_point> m_lingering;
     std::map<std::string, std::string> m_bot_users; ///< per forge, asked once
     std::optional<std::chrono::system_clock::time_point> m_next_watchdog;
+    bool m_reconciled = false;         ///< reconcile_frozen() ran (on the first step)
+    std::set<std::int64_t> m_deferred; ///< deliveries logged as deferred
+    Poller m_poller;
+    std::optional<std::chrono::system_clock::time_point> m_next_poll;
 };
 
 /// The prompt of a first dispatch for an issue.

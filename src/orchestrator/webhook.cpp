@@ -1,6 +1,7 @@
 // Reading webhook deliveries: header schemes per forge, HMAC checks, and payload normalisation.
 #include "orchestrator/webhook.hpp"
 
+#include "forge/api_json.hpp"
 #include "util/error.hpp"
 #include "util/hmac.hpp"
 
@@ -70,38 +71,9 @@ bool bool_at(const json* value, const char* key) {
     return found != nullptr && found->is_boolean() && found->get<bool>();
 }
 
-/// A user object's `login`, else its `username` (older Gitea sends only that).
+/// A user object's login (see forge::user_login); "" when there is no user.
 std::string login_of(const json* user) {
-    std::string login = string_at(user, "login");
-    return login.empty() ? string_at(user, "username") : login;
-}
-
-/// The logins of `target`'s assignees[], or of its single `assignee` when assignees[] is absent.
-std::vector<std::string> assignees_of(const json* target) {
-    std::vector<std::string> logins;
-    if (const json* list = member(target, "assignees"); list != nullptr && list->is_array()) {
-        for (const json& user : *list) {
-            if (std::string login = login_of(&user); !login.empty()) {
-                logins.push_back(std::move(login));
-            }
-        }
-    } else if (std::string login = login_of(object_at(target, "assignee")); !login.empty()) {
-        logins.push_back(std::move(login));
-    }
-    return logins;
-}
-
-/// The names of `target`'s labels[].
-std::vector<std::string> labels_of(const json* target) {
-    std::vector<std::string> names;
-    if (const json* list = member(target, "labels"); list != nullptr && list->is_array()) {
-        for (const json& label : *list) {
-            if (std::string name = string_at(&label, "name"); !name.empty()) {
-                names.push_back(std::move(name));
-            }
-        }
-    }
-    return names;
+    return user == nullptr ? std::string() : forge::user_login(*user);
 }
 
 using KindName = std::pair<std::string_view, EventKind>;
@@ -283,8 +255,10 @@ WebhookEvent parse_webhook(forge::ForgeKind kind, const HeaderLookup& headers,
                   event_type == "pull_request_comment";
     out.state = string_at(target, "state");
     out.merged = bool_at(target, "merged") || bool_at(issue_pull, "merged");
-    out.labels = labels_of(target);
-    out.assignees = assignees_of(target);
+    if (target != nullptr) {
+        out.labels = forge::label_names(*target);
+        out.assignees = forge::assignee_logins(*target);
+    }
     out.head_branch = string_at(object_at(pull, "head"), "ref");
 
     if (out.kind == EventKind::issue_comment || out.kind == EventKind::review_comment) {

@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <charconv>
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -351,6 +352,7 @@ private:
     Reply page(const std::string& api_path, const std::map<std::string, std::string>& query,
                const json& items, bool paged);
     json label_json(const std::string& name) const;
+    json user_json(const std::string& login) const;
     json issue_json(const FakeIssue& issue) const;
     json pr_json(const FakeIssue& issue, bool list_form) const;
     json comment_json(const FakeComment& comment) const;
@@ -555,6 +557,15 @@ json FakeForge::Impl::issue_labels_json(const FakeIssue& issue) const {
     return list;
 }
 
+json FakeForge::Impl::user_json(const std::string& login) const {
+    json record{{"id", static_cast<std::int64_t>(std::hash<std::string>{}(login) % 100'000)},
+                {"login", login}};
+    if (flavor == FakeForgeFlavor::gitea) {
+        record["login_name"] = "";
+    }
+    return record;
+}
+
 json FakeForge::Impl::issue_json(const FakeIssue& issue) const {
     json record{{"id", issue.number + 10'000},
                 {"number", issue.number},
@@ -563,7 +574,15 @@ json FakeForge::Impl::issue_json(const FakeIssue& issue) const {
                 {"state", issue.state},
                 {"user", {{"login", "reporter"}}},
                 {"labels", issue_labels_json(issue)},
+                {"assignees", json::array()},
+                {"assignee", nullptr},
                 {"html_url", web_url() + "/issues/" + std::to_string(issue.number)}};
+    for (const auto& login : issue.assignees) {
+        record["assignees"].push_back(user_json(login));
+    }
+    if (!issue.assignees.empty()) {
+        record["assignee"] = user_json(issue.assignees.front());
+    }
     if (issue.is_pull) {
         record["pull_request"] = {{"merged", issue.merged}};
     } else if (flavor == FakeForgeFlavor::gitea) {
@@ -882,6 +901,24 @@ Reply FakeForge::Impl::route(const RecordedRequest& request) {
             return reply;
         }
         return error(405, "Method Not Allowed");
+    }
+    if (n == 4 && segments[3] == "issues") {
+        if (method != "GET") {
+            return error(405, "Method Not Allowed");
+        }
+        // Both forges list newest first; GitHub's list holds PRs too, Gitea's unless
+        // type=issues (or only them with type=pulls).
+        const std::string state = query.contains("state") ? query.at("state") : "open";
+        const std::string type = gitea && query.contains("type") ? query.at("type") : "";
+        json items = json::array();
+        for (auto it = issues.rbegin(); it != issues.rend(); ++it) {
+            const FakeIssue& listed = it->second;
+            if ((state == "all" || listed.state == state) &&
+                (type.empty() || (type == "pulls") == listed.is_pull)) {
+                items.push_back(issue_json(listed));
+            }
+        }
+        return page(repo_path + "/issues", query, items, true);
     }
     if (n < 5 || (segments[3] != "issues" && segments[3] != "pulls")) {
         return error(404, "Not Found");

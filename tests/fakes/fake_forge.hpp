@@ -42,6 +42,8 @@ struct FakeIssue {
     std::string head_branch{}; ///< PRs only
     std::string base_branch{}; ///< PRs only
     bool merged = false;       ///< PRs only
+    /// Logins, served as `assignees` (and the first as `assignee`).
+    std::vector<std::string> assignees{};
 };
 
 /// A comment on an issue or PR.

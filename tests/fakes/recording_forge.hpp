@@ -39,6 +39,10 @@ public:
         record("list_pull_requests");
         return {pr(42)};
     }
+    std::vector<forge::ListedIssue> list_open_issues() override {
+        record("list_open_issues");
+        return {{{17, "issue 17", "body", "open"}, {"forgebot:claude"}, {"alice"}}};
+    }
     void post_comment(std::int64_t number, const std::string&) override {
         record("post_comment " + std::to_string(number));
     }

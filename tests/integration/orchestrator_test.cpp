@@ -1,154 +1,12 @@
 // The orchestrator end to end: `forgebot orchestrate serve` with the loopback forge and the fake
 // claude: a signed webhook starts a bottle, signal_done freezes it, a review comment rehydrates
 // it, closing the PR destroys it; and what it refuses.
-#include "fakes/background_process.hpp"
-#include "fakes/fake_forge.hpp"
-#include "integration/bottle_fixture.hpp"
-#include "util/hmac.hpp"
-
-#include <arpa/inet.h>
-#include <csignal>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <thread>
-#include <unistd.h>
+#include "integration/orchestrator_fixture.hpp"
 
 using namespace forgebot::testing;
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* k_token = "fbtok-orch-51aa7c0e9d";
-constexpr const char* k_secret = "hook-secret-3f9b";
-
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
-/// The loopback forge, a config arming o/r, and `orchestrate serve` on a free port.
-struct Orchestrated {
-    BottleFixture f;
-    FakeForge forge{FakeForgeFlavor::gitea};
-    std::uint16_t port = free_port();
-    std::unique_ptr<BackgroundProcess> serve;
-    int deliveries = 0;
-    int launches = 0;
-
-    explicit Orchestrated(bool armed = true, const std::string& extra_config = {}) {
-        forge.set_token(k_token);
-        const auto bare = f.root.path() / "forge.git";
-        forge.serve_git(bare);
-        git_line({"-C", f.repo.string(), "push", "-q", bare.string(), "main"});
-        forge.add_org_member("forgebot", "ann");
-        forge.set_user("forgebot-bot");
-        const auto dir = f.config / "forgebot";
-        std::filesystem::create_directories(dir);
-        for (const auto& [file, text] : {std::pair{"token", k_token}, {"secret", k_secret}}) {
-            write_file(dir / file, std::string(text) + "\n");
-            std::filesystem::permissions(dir / file, std::filesystem::perms::owner_read |
-                                                         std::filesystem::perms::owner_write);
-        }
-        write_file(dir / "config.toml",
-                   extra_config + std::string("kill_switch = ") + (armed ? "false" : "true") +
-                       "\nallowlist = [\"o/r\"]\nlisten = \"127.0.0.1:" + std::to_string(port) +
-                       "\"\n[[forges]]\nname = \"local\"\nkind = \"gitea\"\napi_url = \"" +
-                       forge.base_url() +
-                       "\"\ntoken_file = \"token\"\nwebhook_secret_file = \"secret\"\n");
-        launch();
-    }
-
-    /// Starts `orchestrate serve` and waits until it answers.
-    void launch() {
-        BackgroundOptions options;
-        for (const auto& [name, value] : f.options().env) {
-            options.env[name] = value;
-        }
-        options.env["FORGEBOT_STOP_GRACE"] = "1s";
-        options.stderr_file = f.root.path() / ("serve-" + std::to_string(++launches) + ".log");
-        serve = std::make_unique<BackgroundProcess>(
-            std::vector<std::string>{FORGEBOT_BINARY, "orchestrate", "serve"}, options);
-        for (int i = 0; i < 200 && http_status("GET", "/health", "") != 200; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        }
-        REQUIRE(http_status("GET", "/health", "") == 200);
-    }
-
-    ~Orchestrated() {
-        if (serve) {
-            serve->send_signal(SIGTERM);
-            serve->wait_for(std::chrono::seconds(10));
-        }
-    }
-
-    std::string log() const {
-        std::string all;
-        for (int i = 1; i <= launches; ++i) {
-            all += read_file(f.root.path() / ("serve-" + std::to_string(i) + ".log"));
-        }
-        return all;
-    }
-
-    /// The HTTP status of one request (curl), with optional extra headers.
-    int http_status(const std::string& method, const std::string& path, const std::string& body,
-                    const std::vector<std::string>& headers = {}) const {
-        const auto body_file = f.root.path() / "body.json";
-        write_file(body_file, body);
-        std::vector<std::string> argv{"curl", "-s",           "-o", "/dev/null",
-                                      "-w",   "%{http_code}", "-X", method};
-        for (const auto& header : headers) {
-            argv.insert(argv.end(), {"-H", header});
-        }
-        if (method == "POST") {
-            argv.insert(argv.end(), {"--data-binary", "@" + body_file.string()});
-        }
-        argv.push_back("http://127.0.0.1:" + std::to_string(port) + path);
-        const auto r = run_program(argv);
-        return r.out.empty() ? 0 : std::stoi(r.out);
-    }
-
-    /// Delivers a signed Gitea webhook; its HTTP status.
-    int deliver(const std::string& event, const json& payload, std::string type = {},
-                std::string secret = k_secret) {
-        const auto body = payload.dump();
-        std::vector<std::string> headers{
-            "Content-Type: application/json", "X-Gitea-Event: " + event,
-            "X-Gitea-Delivery: d-" + std::to_string(++deliveries),
-            "X-Gitea-Signature: " + forgebot::util::hmac_sha256_hex(secret, body)};
-        if (!type.empty()) {
-            headers.push_back("X-Gitea-Event-Type: " + type);
-        }
-        return http_status("POST", "/webhook/local", body, headers);
-    }
-
-    /// The tracked run of issue 17, once its state matches `status` (and has a slug).
-    json wait_for_state(const std::string& status, int seconds = 30) const {
-        json last;
-        for (int i = 0; i < seconds * 10; ++i) {
-            const auto r = f.forgebot({"orchestrate", "status", "--json"});
-            if (r.exit_code == 0) {
-                for (const auto& run : json::parse(r.out)) {
-                    last = run;
-                    if (run["issue"] == 17 && run["status"] == status && run["slug"] != "") {
-                        return run;
-                    }
-                }
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        INFO(log());
-        INFO(last.dump());
-        FAIL("issue 17 never became " << status);
-        return {};
-    }
-};
 
 json repository() {
     return {{"id", 1},
@@ -209,19 +67,6 @@ json pr_closed_payload(std::int64_t number, bool merged) {
             {"sender", {{"login", "ann"}, {"username", "ann"}}}};
 }
 
-void put_issue(FakeForge& forge, const std::string& body, std::int64_t number = 17) {
-    FakeIssue issue;
-    issue.number = number;
-    issue.title = "Fix the crash";
-    issue.body = body;
-    issue.labels = {"forgebot:claude"};
-    forge.put_issue(issue);
-}
-
-const std::string k_agent_work = "edit=fix.txt commit call=push_branch "
-                                 "call=open_pr:{\"title\":\"Fix\",\"body\":\"Fixes\"} "
-                                 "call=signal_done:{\"status\":\"success\",\"summary\":\"done\"}";
-
 } // namespace
 
 TEST_CASE("orchestrate serve runs the loop from trigger to PR close", "[orchestrator][e2e]") {
@@ -241,10 +86,7 @@ TEST_CASE("orchestrate serve runs the loop from trigger to PR close", "[orchestr
     const auto comment = o.forge.add_comment(pr, "ann", "Please also " + k_agent_work);
     CHECK(o.deliver("issue_comment", comment_payload(pr, comment, "ann", "Please also ..."),
                     "pull_request_comment") == 202);
-    for (int i = 0; i < 300 && o.f.records(slug).size() < 2; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    const auto records = o.f.records(slug);
+    const auto records = o.wait_for_records(slug, 2);
     REQUIRE(records.size() == 2);
     CHECK(records[1]["prompt"].get<std::string>().find("@ann on #" + std::to_string(pr)) !=
           std::string::npos);
@@ -252,14 +94,7 @@ TEST_CASE("orchestrate serve runs the loop from trigger to PR close", "[orchestr
     CHECK(std::find(argv.begin(), argv.end(),
                     "--resume=" + records[0]["session"].get<std::string>()) != argv.end());
     // It signals done again and is frozen again.
-    for (int i = 0; i < 300; ++i) {
-        const auto shown = o.f.show(slug);
-        if (shown["status"] == "frozen" && !shown["running"].get<bool>()) {
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    o.wait_for_state("frozen");
+    o.wait_for_bottle_frozen(slug);
 
     // Closing the PR destroys the bottle.
     CHECK(o.deliver("pull_request", pr_closed_payload(pr, true), "pull_request") == 202);
@@ -272,6 +107,8 @@ TEST_CASE("orchestrate serve runs the loop from trigger to PR close", "[orchestr
     CHECK(record["agent"] == "claude");
     CHECK(record["cost_usd"] == 0.0123);
     CHECK(record["watchdog_fired"] == false);
+    // The resumed run signalled done: no exit is mistaken for one without a signal.
+    CHECK(record["flags"].empty());
     bool pushed = false;
     for (const auto& op : record["operations"]) {
         pushed = pushed || op["operation"] == "push_branch";
@@ -290,9 +127,9 @@ TEST_CASE("orchestrate serve refuses bad signatures and dispatches a delivery on
 
     // The same delivery id twice: accepted once.
     const auto body = payload.dump();
-    const std::vector<std::string> headers{"X-Gitea-Event: issues", "X-Gitea-Delivery: same-1",
-                                           "X-Gitea-Signature: " +
-                                               forgebot::util::hmac_sha256_hex(k_secret, body)};
+    const std::vector<std::string> headers{
+        "X-Gitea-Event: issues", "X-Gitea-Delivery: same-1",
+        "X-Gitea-Signature: " + forgebot::util::hmac_sha256_hex(k_webhook_secret, body)};
     CHECK(o.http_status("POST", "/webhook/local", body, headers) == 202);
     CHECK(o.http_status("POST", "/webhook/local", body, headers) == 200);
     o.wait_for_state("frozen");
@@ -319,10 +156,7 @@ TEST_CASE("orchestrate serve dispatches nothing under the kill switch or for out
         CHECK(o.deliver("issues", issue_payload("labeled", {"forgebot:claude"}, {"bob"}),
                         "issues") == 202);
         CHECK(o.deliver("issues", issue_payload("assigned", {"bug"}, {"ann"}), "issues") == 202);
-        for (int i = 0; i < 50 && o.log().find("no forgebot:AGENT label") == std::string::npos;
-             ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
+        o.wait_for_log("no forgebot:AGENT label", 5);
         INFO(o.log());
         CHECK(o.log().find("no assignee is a member of forgebot") != std::string::npos);
         CHECK(o.log().find("no forgebot:AGENT label") != std::string::npos);
@@ -392,10 +226,10 @@ TEST_CASE("a killed orchestrator carries on after a restart and dispatches each 
     o.launch();
     // The first delivery again (same id) and the rest.
     const auto body = issue_payload("opened", {"forgebot:claude"}, {"ann"}, 17).dump();
-    CHECK(o.http_status(
-              "POST", "/webhook/local", body,
-              {"X-Gitea-Event: issues", "X-Gitea-Delivery: d-1",
-               "X-Gitea-Signature: " + forgebot::util::hmac_sha256_hex(k_secret, body)}) == 200);
+    CHECK(o.http_status("POST", "/webhook/local", body,
+                        {"X-Gitea-Event: issues", "X-Gitea-Delivery: d-1",
+                         "X-Gitea-Signature: " +
+                             forgebot::util::hmac_sha256_hex(k_webhook_secret, body)}) == 200);
     for (std::int64_t n = 20; n <= 21; ++n) {
         CHECK(o.deliver("issues", issue_payload("opened", {"forgebot:claude"}, {"ann"}, n),
                         "issues") == 202);

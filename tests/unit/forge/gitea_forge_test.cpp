@@ -110,6 +110,71 @@ TEST_CASE("GiteaForge stops at a short page when the forge sends no paging heade
     CHECK(t.fake.count("GET", "/repos/o/r/issues/5/comments") == 3);
 }
 
+TEST_CASE("GiteaForge lists open issues with their labels and assignees, without PRs", "[forge]") {
+    ForgeUnderTest t(ForgeKind::gitea);
+    t.fake.put_issue({.number = 5,
+                      .title = "Crash",
+                      .body = "trace",
+                      .labels = {"bug", "forgebot:claude"},
+                      .assignees = {"ann", "bob"}});
+    t.fake.put_issue({.number = 6, .title = "Unassigned"});
+    t.fake.put_issue(
+        {.number = 7, .title = "Done", .state = "closed", .labels = {"forgebot:claude"}});
+    t.fake.put_issue(pr_record(8, "open", "forgebot/5-x"));
+
+    const auto issues = t.client()->list_open_issues();
+
+    REQUIRE(issues.size() == 2);
+    CHECK(issues[0].issue == forgebot::forge::Issue{6, "Unassigned", "", "open"});
+    CHECK(issues[0].labels.empty());
+    CHECK(issues[0].assignees.empty());
+    CHECK(issues[1].issue == forgebot::forge::Issue{5, "Crash", "trace", "open"});
+    CHECK(issues[1].labels == std::vector<std::string>{"bug", "forgebot:claude"});
+    CHECK(issues[1].assignees == std::vector<std::string>{"ann", "bob"});
+    const auto requests = t.fake.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].target == "/api/v1/repos/o/r/issues?state=open&type=issues&page=1&limit=50");
+}
+
+TEST_CASE("GiteaForge lists open issues across three pages", "[forge]") {
+    ForgeUnderTest t(ForgeKind::gitea);
+    for (std::int64_t n = 1; n <= 120; ++n) {
+        t.fake.put_issue({.number = n, .title = "issue " + std::to_string(n)});
+    }
+
+    const auto issues = t.client()->list_open_issues();
+
+    REQUIRE(issues.size() == 120);
+    CHECK(issues.front().issue.number == 120);
+    CHECK(issues.back().issue.number == 1);
+    std::vector<std::string> queries;
+    for (const auto& request : t.fake.requests()) {
+        queries.push_back(request.query);
+    }
+    CHECK(queries == std::vector<std::string>{"state=open&type=issues&page=1&limit=50",
+                                              "state=open&type=issues&page=2&limit=50",
+                                              "state=open&type=issues&page=3&limit=50"});
+}
+
+TEST_CASE("GiteaForge drops PRs from the issue list when the forge ignores type=issues",
+          "[forge]") {
+    ForgeUnderTest t(ForgeKind::gitea);
+    t.fake.add_fault({.method = "GET",
+                      .path = "/repos/o/r/issues",
+                      .status = 200,
+                      .body = R"([{"id":1,"number":3,"title":"PR","state":"open",
+                                   "pull_request":{"merged":false},"assignee":{"login":"ann"}},
+                                  {"id":2,"number":2,"title":"Issue","state":"open",
+                                   "pull_request":null,"assignees":null,
+                                   "assignee":{"login":"ann"}}])"});
+
+    const auto issues = t.client()->list_open_issues();
+
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].issue.number == 2);
+    CHECK(issues[0].assignees == std::vector<std::string>{"ann"});
+}
+
 TEST_CASE("GiteaForge posts a comment as JSON", "[forge]") {
     ForgeUnderTest t(ForgeKind::gitea);
     t.fake.put_issue({.number = 5, .title = "x"});

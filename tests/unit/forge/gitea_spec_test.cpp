@@ -157,6 +157,7 @@ void exercise(ForgeUnderTest& t) {
     forge->read_issue(5);
     forge->read_pr(10);
     forge->read_comments(5);
+    forge->list_open_issues();
     forge->post_comment(5, "hello");
     forge->update_description(5, "new body");
     forge->is_org_member("acme", "alice");

@@ -67,6 +67,52 @@ TEST_CASE("GitHubForge reads merge state from single and list PR records", "[for
     CHECK(all[1].merged);
 }
 
+TEST_CASE("GitHubForge lists open issues with their labels and assignees, without PRs", "[forge]") {
+    ForgeUnderTest t(ForgeKind::github);
+    t.fake.put_issue({.number = 5,
+                      .title = "Crash",
+                      .body = "trace",
+                      .labels = {"forgebot:codex", "forgebot-bottle:offline"},
+                      .assignees = {"ann"}});
+    t.fake.put_issue({.number = 6, .title = "Done", .state = "closed"});
+    auto pr = pr_record(7, "open", "forgebot/5-x");
+    pr.labels = {"forgebot:claude"};
+    pr.assignees = {"ann"};
+    t.fake.put_issue(pr);
+
+    const auto issues = t.client()->list_open_issues();
+
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].issue == forgebot::forge::Issue{5, "Crash", "trace", "open"});
+    CHECK(issues[0].labels ==
+          std::vector<std::string>{"forgebot:codex", "forgebot-bottle:offline"});
+    CHECK(issues[0].assignees == std::vector<std::string>{"ann"});
+    const auto requests = t.fake.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].target == "/repos/o/r/issues?state=open&per_page=100");
+}
+
+TEST_CASE("GitHubForge follows Link headers through every page of open issues", "[forge]") {
+    ForgeUnderTest t(ForgeKind::github);
+    for (std::int64_t n = 1; n <= 250; ++n) {
+        t.fake.put_issue({.number = n, .title = "issue " + std::to_string(n)});
+    }
+    // PRs are in GitHub's issue list, so a page may hold fewer issues than it has items.
+    for (std::int64_t n = 251; n <= 260; ++n) {
+        t.fake.put_issue(pr_record(n, "open", "branch-" + std::to_string(n)));
+    }
+
+    const auto issues = t.client()->list_open_issues();
+
+    REQUIRE(issues.size() == 250);
+    CHECK(issues.front().issue.number == 250);
+    CHECK(issues.back().issue.number == 1);
+    const auto requests = t.fake.requests();
+    REQUIRE(requests.size() == 3);
+    CHECK(requests[1].target == "/repositories/4242/issues?page=2&per_page=100&state=open");
+    CHECK(requests[2].target == "/repositories/4242/issues?page=3&per_page=100&state=open");
+}
+
 TEST_CASE("GitHubForge follows Link headers through every page of comments", "[forge]") {
     ForgeUnderTest t(ForgeKind::github);
     t.fake.put_issue({.number = 5, .title = "Busy"});

@@ -83,8 +83,10 @@ TEST_CASE("ScopedForge passes reads through for any number", "[forge]") {
     CHECK(scoped.read_pr(501).number == 501);
     CHECK(scoped.read_comments(502).size() == 1);
     CHECK(scoped.list_pull_requests().size() == 1);
+    CHECK(scoped.list_open_issues().size() == 1);
     CHECK(inner.calls() == std::vector<std::string>{"read_issue 500", "read_pr 501",
-                                                    "read_comments 502", "list_pull_requests"});
+                                                    "read_comments 502", "list_pull_requests",
+                                                    "list_open_issues"});
 }
 
 TEST_CASE("ScopedForge adds a pull request it creates to the writable set", "[forge]") {
