@@ -29,8 +29,8 @@ test: build
 fuzz-smoke: bootstrap
 	FUZZ_BUILD=$(FUZZ_BUILD) JOBS=$(JOBS) ./scripts/fuzz-smoke
 
-# The sidecar and start benchmarks, Release build in $(BENCH_BUILD) (docs/PERFORMANCE.md); not
-# part of test.
+# The sidecar, start and orchestrator benchmarks, Release build in $(BENCH_BUILD)
+# (docs/PERFORMANCE.md); not part of test.
 bench: bootstrap
 	BENCH_BUILD=$(BENCH_BUILD) JOBS=$(JOBS) ./bench/run
 

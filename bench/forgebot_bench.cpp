@@ -1,44 +1,33 @@
 // The benchmarks of `make bench`: starts the floor server and `forgebot sidecar`, drives each
 // with keep-alive clients on its Unix socket, prints latency, throughput and RSS side by side,
-// then times `forgebot start --headless` (start_bench.cpp), and checks the targets of
-// docs/PERFORMANCE.md.
+// then times `forgebot start --headless` (start_bench.cpp) and the orchestrator's webhooks and
+// done signals (orchestrator_bench.cpp), and checks the targets of docs/PERFORMANCE.md.
 #include "bench_support.hpp"
+#include "load.hpp"
+#include "orchestrator_bench.hpp"
 #include "start_bench.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <fcntl.h>
 #include <filesystem>
-#include <fstream>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <sched.h>
-#include <spawn.h>
-#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <strings.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 #include <vector>
-
-extern char** environ;
 
 namespace forgebot::bench {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
 constexpr double k_latency_ratio_target = 3.0;
@@ -46,9 +35,13 @@ constexpr double k_throughput_target = 20'000.0;
 constexpr double k_idle_rss_target_kib = 8 * 1024.0;
 
 const char k_usage[] =
-    "usage: forgebot_bench --forgebot PATH --floor PATH --libfloor PATH [--only sidecar] "
-    "[--seconds S] [--warmup S] [--runs N] [--files N] [--keep]\n"
+    "usage: forgebot_bench --forgebot PATH --floor PATH --libfloor PATH [--fake-forge PATH] "
+    "[--only sidecar|start|webhook|done] [--seconds S] [--warmup S] [--runs N] [--files N] "
+    "[--done-runs N] [--keep]\n"
     "       forgebot_bench --forgebot PATH --only start [--runs N] [--files N] [--keep]\n"
+    "       forgebot_bench --forgebot PATH --only webhook [--seconds S] [--warmup S] [--keep]\n"
+    "       forgebot_bench --forgebot PATH --fake-forge PATH --only done [--done-runs N] "
+    "[--keep]\n"
     "       forgebot_bench --drive SOCKET [--method ping|signal_done] [--clients N] "
     "[--seconds S] [--warmup S]\n";
 
@@ -60,312 +53,18 @@ struct Options {
     std::string forgebot;
     std::string floor;
     std::string libfloor;
+    std::string fake_forge; ///< forgebot_fake_forge, for the done benchmark
     double seconds = 3.0;
     double warmup = 0.5;
     bool keep = false;
-    std::string only;            ///< "sidecar" or "start": run just that benchmark
+    std::string only;            ///< "sidecar", "start", "webhook" or "done": just that one
     int runs = 10;               ///< measured starts of each kind
     int files = 10'000;          ///< files in the start benchmark's repository
+    int done_runs = 20;          ///< measured runs of the done benchmark
     std::string drive;           ///< only load this socket (a server already running)
     std::string method = "ping"; ///< with drive
     int clients = 1;             ///< with drive
 };
-
-/// The bytes of one `POST /rpc` request carrying `body`.
-std::string rpc_request(const std::string& body) {
-    return "POST /rpc HTTP/1.1\r\nHost: sidecar\r\nContent-Type: application/json\r\n"
-           "Content-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + body;
-}
-
-/// A connected stream socket to `path`, or -1 when nothing accepts there.
-int connect_unix(const std::string& path) {
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        fail_errno("socket");
-    }
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/// Memory figures of a process from /proc/PID/status, in KiB.
-struct Memory {
-    double rss = 0;  ///< VmRSS: resident now, shared library pages included
-    double anon = 0; ///< RssAnon: resident private anonymous memory (heap, stacks)
-    double hwm = 0;  ///< VmHWM: peak resident since start
-};
-
-Memory memory_of(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    Memory memory;
-    std::string line;
-    while (std::getline(status, line)) {
-        auto field = [&line](std::string_view name, double& out) {
-            if (line.starts_with(name)) {
-                out = std::strtod(line.c_str() + name.size(), nullptr);
-            }
-        };
-        field("VmRSS:", memory.rss);
-        field("RssAnon:", memory.anon);
-        field("VmHWM:", memory.hwm);
-    }
-    return memory;
-}
-
-/// A server process started for the benchmark, ready once its socket accepts; killed when
-/// dropped. FORGE_* and FORGEBOT_* variables of the caller's environment are not passed on.
-class Server {
-public:
-    Server(std::string name, const std::vector<std::string>& argv,
-           const std::vector<std::string>& extra_env, const fs::path& log, std::string socket)
-        : m_name(std::move(name)), m_socket(std::move(socket)) {
-        std::vector<std::string> env;
-        for (char** e = environ; *e != nullptr; ++e) {
-            const std::string_view entry(*e);
-            if (!entry.starts_with("FORGE_") && !entry.starts_with("FORGEBOT_")) {
-                env.emplace_back(entry);
-            }
-        }
-        env.insert(env.end(), extra_env.begin(), extra_env.end());
-        std::vector<char*> c_argv;
-        for (const auto& a : argv) {
-            c_argv.push_back(const_cast<char*>(a.c_str()));
-        }
-        c_argv.push_back(nullptr);
-        std::vector<char*> c_env;
-        for (auto& e : env) {
-            c_env.push_back(e.data());
-        }
-        c_env.push_back(nullptr);
-
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0600);
-        posix_spawn_file_actions_adddup2(&actions, 1, 2);
-        const int rc =
-            ::posix_spawn(&m_pid, c_argv[0], &actions, nullptr, c_argv.data(), c_env.data());
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) {
-            errno = rc;
-            fail_errno("cannot start " + argv[0]);
-        }
-        wait_until_ready(log);
-    }
-
-    ~Server() {
-        if (m_pid > 0) {
-            ::kill(m_pid, SIGKILL);
-            ::waitpid(m_pid, nullptr, 0);
-        }
-    }
-
-    Server(const Server&) = delete;
-    Server& operator=(const Server&) = delete;
-
-    pid_t pid() const noexcept { return m_pid; }
-    const std::string& socket() const noexcept { return m_socket; }
-
-    /// Sends SIGTERM and waits up to `grace`; returns the exit status, or std::nullopt when the
-    /// process died of a signal or had to be killed.
-    std::optional<int> stop(std::chrono::seconds grace) {
-        ::kill(m_pid, SIGTERM);
-        const auto deadline = Clock::now() + grace;
-        int status = 0;
-        while (::waitpid(m_pid, &status, WNOHANG) == 0) {
-            if (Clock::now() > deadline) {
-                ::kill(m_pid, SIGKILL);
-                ::waitpid(m_pid, &status, 0);
-                m_pid = -1;
-                return std::nullopt;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        m_pid = -1;
-        return WIFEXITED(status) ? std::optional<int>(WEXITSTATUS(status)) : std::nullopt;
-    }
-
-private:
-    void wait_until_ready(const fs::path& log) {
-        const auto deadline = Clock::now() + std::chrono::seconds(20);
-        while (Clock::now() < deadline) {
-            if (const int fd = connect_unix(m_socket); fd >= 0) {
-                ::close(fd);
-                return;
-            }
-            if (::waitpid(m_pid, nullptr, WNOHANG) == m_pid) {
-                m_pid = -1;
-                fail(m_name + " exited before listening:\n" + read_text(log));
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        fail(m_name + " did not listen on " + m_socket + " within 20 s");
-    }
-
-    std::string m_name;
-    std::string m_socket;
-    pid_t m_pid = -1;
-};
-
-/// One load run: what to send, with how many clients, for how long.
-struct Load {
-    std::string body;   ///< the JSON-RPC request
-    std::string expect; ///< a good answer is HTTP 200 with a body holding this
-    int clients = 1;
-    double warmup = 0.5;
-    double seconds = 3.0;
-};
-
-/// What one load run measured.
-struct Result {
-    double p50_us = 0;
-    double p99_us = 0;
-    double requests_per_second = 0;
-    std::uint64_t errors = 0;
-    std::string first_error;
-};
-
-/// One keep-alive client connection: one request in flight at a time.
-struct Connection {
-    int fd = -1;
-    std::string in;
-    Clock::time_point sent;
-};
-
-/// The size of the first complete HTTP response in `data`, 0 when it is not complete yet;
-/// sets `status`.
-std::size_t complete_response(const std::string& data, int& status) {
-    const auto head_end = data.find("\r\n\r\n");
-    if (head_end == std::string::npos) {
-        return 0;
-    }
-    const std::size_t head = head_end + 4;
-    status = data.size() > 12 ? std::atoi(data.c_str() + 9) : 0;
-    static constexpr std::string_view k_name = "\r\ncontent-length:";
-    std::size_t length = 0;
-    for (std::size_t at = data.find("\r\n"); at < head_end; at = data.find("\r\n", at + 2)) {
-        if (::strncasecmp(data.c_str() + at, k_name.data(), k_name.size()) == 0) {
-            length = std::strtoul(data.c_str() + at + k_name.size(), nullptr, 10);
-        }
-    }
-    return data.size() >= head + length ? head + length : 0;
-}
-
-double percentile(std::vector<std::uint64_t>& samples, double p) {
-    if (samples.empty()) {
-        return 0;
-    }
-    const auto index = static_cast<std::size_t>(p * static_cast<double>(samples.size() - 1));
-    std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(index),
-                     samples.end());
-    return static_cast<double>(samples[index]) / 1000.0;
-}
-
-void send_request(Connection& c, const std::string& request) {
-    c.sent = Clock::now();
-    if (::send(c.fd, request.data(), request.size(), MSG_NOSIGNAL) !=
-        static_cast<ssize_t>(request.size())) {
-        fail_errno("send");
-    }
-}
-
-Clock::duration seconds_of(double seconds) {
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
-
-/// Drives `load.clients` keep-alive connections to `socket` from one thread (epoll), each
-/// sending the request again as soon as its answer arrives, for the warm-up and then the
-/// measured seconds. Only requests sent and answered in the measured phase count.
-Result run_load(const std::string& socket, const Load& load) {
-    const std::string request = rpc_request(load.body);
-    const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd < 0) {
-        fail_errno("epoll_create1");
-    }
-    std::vector<Connection> connections(static_cast<std::size_t>(load.clients));
-    for (auto& c : connections) {
-        c.fd = connect_unix(socket);
-        if (c.fd < 0) {
-            fail("cannot connect to " + socket);
-        }
-        epoll_event event{};
-        event.events = EPOLLIN;
-        event.data.ptr = &c;
-        if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, c.fd, &event) != 0) {
-            fail_errno("epoll_ctl");
-        }
-    }
-
-    const auto measure_from = Clock::now() + seconds_of(load.warmup);
-    const auto end = measure_from + seconds_of(load.seconds);
-    std::vector<std::uint64_t> latencies;
-    latencies.reserve(1 << 20);
-    Result result;
-    for (auto& c : connections) {
-        send_request(c, request);
-    }
-    std::size_t open = connections.size();
-    epoll_event events[64];
-    char buffer[64 * 1024];
-    while (open > 0) {
-        const int ready = ::epoll_wait(epoll_fd, events, 64, 1000);
-        if (ready < 0 && errno != EINTR) {
-            fail_errno("epoll_wait");
-        }
-        for (int i = 0; i < ready; ++i) {
-            auto& c = *static_cast<Connection*>(events[i].data.ptr);
-            const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, MSG_DONTWAIT);
-            if (n < 0 && errno == EAGAIN) {
-                continue;
-            }
-            if (n <= 0) {
-                ++result.errors;
-                if (result.first_error.empty()) {
-                    result.first_error = "the server closed a connection";
-                }
-                ::close(c.fd);
-                --open;
-                continue;
-            }
-            c.in.append(buffer, static_cast<std::size_t>(n));
-            int status = 0;
-            const std::size_t size = complete_response(c.in, status);
-            if (size == 0) {
-                continue;
-            }
-            const auto now = Clock::now();
-            if (c.sent >= measure_from && now < end) {
-                latencies.push_back(static_cast<std::uint64_t>(
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(now - c.sent).count()));
-                const std::string_view answer(c.in.data(), size);
-                if (status != 200 || answer.find(load.expect) == std::string_view::npos) {
-                    ++result.errors;
-                    if (result.first_error.empty()) {
-                        result.first_error = std::string(answer);
-                    }
-                }
-            }
-            c.in.erase(0, size);
-            if (now < end) {
-                send_request(c, request);
-            } else {
-                ::close(c.fd);
-                --open;
-            }
-        }
-    }
-    ::close(epoll_fd);
-    result.requests_per_second = static_cast<double>(latencies.size()) / load.seconds;
-    result.p50_us = percentile(latencies, 0.50);
-    result.p99_us = percentile(latencies, 0.99);
-    return result;
-}
 
 [[noreturn]] void usage() {
     std::fputs(k_usage, stderr);
@@ -388,6 +87,8 @@ Options parse_options(int argc, char** argv) {
             options.floor = value();
         } else if (arg == "--libfloor") {
             options.libfloor = value();
+        } else if (arg == "--fake-forge") {
+            options.fake_forge = value();
         } else if (arg == "--seconds") {
             options.seconds = std::strtod(value().c_str(), nullptr);
         } else if (arg == "--warmup") {
@@ -400,6 +101,8 @@ Options parse_options(int argc, char** argv) {
             options.runs = std::atoi(value().c_str());
         } else if (arg == "--files") {
             options.files = std::atoi(value().c_str());
+        } else if (arg == "--done-runs") {
+            options.done_runs = std::atoi(value().c_str());
         } else if (arg == "--drive") {
             options.drive = value();
         } else if (arg == "--method") {
@@ -410,14 +113,19 @@ Options parse_options(int argc, char** argv) {
             usage();
         }
     }
-    // The start benchmark alone needs only forgebot.
-    const bool servers =
-        !options.forgebot.empty() &&
-        (options.only == "start" || (!options.floor.empty() && !options.libfloor.empty()));
+    // Only the sidecar benchmark needs the floors, and only the done benchmark the fake forge
+    // (without it, a run of all of them skips that one).
+    const bool sidecar = options.only.empty() || options.only == "sidecar";
+    const bool servers = !options.forgebot.empty() &&
+                         (!sidecar || (!options.floor.empty() && !options.libfloor.empty())) &&
+                         (options.only != "done" || !options.fake_forge.empty());
     const bool method = options.method == "ping" || options.method == "signal_done";
-    const bool only = options.only.empty() || options.only == "sidecar" || options.only == "start";
+    const bool only = options.only.empty() || options.only == "sidecar" ||
+                      options.only == "start" || options.only == "webhook" ||
+                      options.only == "done";
     if ((options.drive.empty() ? !servers : !method || options.clients < 1) || !only ||
-        options.seconds <= 0 || options.warmup < 0 || options.runs < 1 || options.files < 1) {
+        options.seconds <= 0 || options.warmup < 0 || options.runs < 1 || options.files < 1 ||
+        options.done_runs < 1) {
         usage();
     }
     return options;
@@ -445,9 +153,10 @@ int drive(const Options& options) {
     return r.errors == 0 ? 0 : 1;
 }
 
-/// Runs `load` against `server` with this thread and the server's main thread pinned to the
-/// first CPU this process may use; both get their previous CPUs back afterwards.
-Result run_pinned(const Server& server, const Load& load) {
+/// Runs `load` against `server` (listening on `socket`) with this thread and the server's main
+/// thread pinned to the first CPU this process may use; both get their previous CPUs back
+/// afterwards.
+Result run_pinned(const Server& server, const std::string& socket, const Load& load) {
     cpu_set_t mine;
     cpu_set_t theirs;
     if (::sched_getaffinity(0, sizeof mine, &mine) != 0 ||
@@ -465,7 +174,7 @@ Result run_pinned(const Server& server, const Load& load) {
         ::sched_setaffinity(server.pid(), sizeof one, &one) != 0) {
         fail_errno("sched_setaffinity");
     }
-    const Result result = run_load(server.socket(), load);
+    const Result result = run_load(socket, load);
     ::sched_setaffinity(server.pid(), sizeof theirs, &theirs);
     ::sched_setaffinity(0, sizeof mine, &mine);
     return result;
@@ -534,22 +243,22 @@ bool run_sidecar(const Options& options, const fs::path& dir) {
         std::vector<Result> floor_rounds;
         std::vector<Result> sidecar_rounds;
         for (int i = 0; i < 3; ++i) {
-            floor_rounds.push_back(run_pinned(floor, round));
-            sidecar_rounds.push_back(run_pinned(sidecar, round));
+            floor_rounds.push_back(run_pinned(floor, floor_socket, round));
+            sidecar_rounds.push_back(run_pinned(sidecar, sidecar_socket, round));
         }
         floor_pinned = median_round(floor_rounds);
         sidecar_pinned = median_round(sidecar_rounds);
     }
-    const Result floor_one = run_load(floor.socket(), ping_load(options, 1));
-    const Result floor_eight = run_load(floor.socket(), ping_load(options, 8));
+    const Result floor_one = run_load(floor_socket, ping_load(options, 1));
+    const Result floor_eight = run_load(floor_socket, ping_load(options, 8));
     const std::vector<Scenario> scenarios = {
         {"ping, 1 client, client and server I/O thread on one CPU", sidecar_pinned, &floor_pinned},
         {"ping, 1 client, free placement (as curl sees it; VM wake-ups included)",
-         run_load(sidecar.socket(), ping_load(options, 1)), &floor_one},
-        {"ping, 8 clients", run_load(sidecar.socket(), ping_load(options, 8)), &floor_eight},
+         run_load(sidecar_socket, ping_load(options, 1)), &floor_one},
+        {"ping, 8 clients", run_load(sidecar_socket, ping_load(options, 8)), &floor_eight},
         {"signal_done (write + fsync + rename + fsync), 1 client",
-         run_load(sidecar.socket(), done_load(options, 1)), &floor_one},
-        {"signal_done, 8 clients", run_load(sidecar.socket(), done_load(options, 8)), &floor_eight},
+         run_load(sidecar_socket, done_load(options, 1)), &floor_one},
+        {"signal_done, 8 clients", run_load(sidecar_socket, done_load(options, 8)), &floor_eight},
     };
     const Memory floor_loaded = memory_of(floor.pid());
     const Memory sidecar_loaded = memory_of(sidecar.pid());
@@ -628,7 +337,7 @@ bool run_sidecar(const Options& options, const fs::path& dir) {
     return all;
 }
 
-/// The benchmarks --only selects (both by default) in one scratch directory, kept with --keep;
+/// The benchmarks --only selects (all by default) in one scratch directory, kept with --keep;
 /// exits 1 when a target failed.
 int run(const Options& options) {
     char dir_template[] = "/tmp/forgebot-bench.XXXXXX";
@@ -649,21 +358,54 @@ int run(const Options& options) {
         }
     } cleanup{dir, options.keep};
 
+    OrchestratorBenchOptions orchestrator;
+    orchestrator.forgebot = options.forgebot;
+    orchestrator.fake_forge = options.fake_forge;
+    orchestrator.dir = dir / "orchestrator";
+    orchestrator.seconds = options.seconds;
+    orchestrator.warmup = options.warmup;
+    orchestrator.runs = options.done_runs;
+    const std::vector<std::pair<std::string, std::function<bool()>>> benchmarks = {
+        {"sidecar",
+         [&] {
+             return run_sidecar(options, dir);
+         }},
+        {"start",
+         [&] {
+             StartBenchOptions start;
+             start.forgebot = options.forgebot;
+             start.dir = dir / "start";
+             start.runs = options.runs;
+             start.files = options.files;
+             return run_start_bench(start);
+         }},
+        {"webhook",
+         [&] {
+             return run_webhook_bench(orchestrator);
+         }},
+        {"done",
+         [&] {
+             if (options.fake_forge.empty()) {
+                 std::printf("forgebot orchestrator benchmark: signal_done to frozen: skipped, "
+                             "no --fake-forge (it is built with FORGEBOT_BUILD_TESTS=ON)\n\n"
+                             "targets\n  SKIP  signal_done to frozen: no fake forge\n");
+                 return true;
+             }
+             return run_done_bench(orchestrator);
+         }},
+    };
     bool all = true;
-    if (options.only.empty() || options.only == "sidecar") {
-        all = run_sidecar(options, dir);
-    }
-    if (options.only.empty() || options.only == "start") {
-        if (options.only.empty()) {
+    bool first = true;
+    for (const auto& [name, benchmark] : benchmarks) {
+        if (!options.only.empty() && options.only != name) {
+            continue;
+        }
+        if (!first) {
             std::printf("\n");
         }
+        first = false;
         std::fflush(stdout);
-        StartBenchOptions start;
-        start.forgebot = options.forgebot;
-        start.dir = dir / "start";
-        start.runs = options.runs;
-        start.files = options.files;
-        all = run_start_bench(start) && all;
+        all = benchmark() && all;
     }
     return all ? 0 : 1;
 }

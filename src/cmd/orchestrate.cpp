@@ -274,9 +274,10 @@ int run_serve(const ServeOptions& options) {
     util::TcpHttpServer server(
         listen,
         [&front](util::HttpRequest request, util::Responder respond) {
-            respond(front.handle(request));
+            front.handle(request, std::move(respond));
         },
         limits);
+    front.batch_on(server);
     std::atomic<bool> stopping{false};
     server.on_signals([&](int signal) {
         util::log(util::LogLevel::info,

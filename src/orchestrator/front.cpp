@@ -9,6 +9,7 @@
 #include "util/secret_file.hpp"
 #include "util/sha256.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace forgebot::orchestrator {
@@ -16,6 +17,10 @@ namespace forgebot::orchestrator {
 using nlohmann::json;
 
 namespace {
+
+/// How far, in pages, the write-ahead log grows after the front's last checkpoint before a
+/// commit of the front checkpoints it (see Database::set_autocheckpoint).
+constexpr int k_autocheckpoint_pages = 10'000;
 
 util::HttpResponse answer(unsigned status, json body) {
     util::HttpResponse response;
@@ -26,6 +31,17 @@ util::HttpResponse answer(unsigned status, json body) {
 
 util::HttpResponse error(unsigned status, const std::string& message) {
     return answer(status, json{{"error", message}});
+}
+
+/// Whether `body` is one JSON object, checked without building it.
+bool is_json_object(const std::string& body) {
+    const auto first = body.find_first_not_of(" \t\r\n");
+    return first != std::string::npos && body[first] == '{' && json::accept(body);
+}
+
+/// The answer to a delivery that is stored: 202 when it is new, 200 when it was seen before.
+util::HttpResponse delivery_answer(const std::string& id, bool added) {
+    return answer(added ? 202 : 200, json{{"delivery", id}, {"duplicate", !added}});
 }
 
 /// The request headers the webhook parser reads later, kept with the delivery.
@@ -48,6 +64,11 @@ json kept_headers(const util::HttpRequest& request) {
 Front::Front(const Config& config, const std::filesystem::path& database,
              std::function<void()> on_delivery)
     : m_config(config), m_db(database), m_on_delivery(std::move(on_delivery)) {
+    // Rationale: deliveries are answered after their commit, so a commit that checkpoints keeps
+    // them waiting for the checkpoint's copying and its two syncs. The loop's connection writes
+    // after every delivery and checkpoints every 1,000 pages; this one only when the log has
+    // grown ten times that far, as it does when the loop is stuck.
+    m_db.set_autocheckpoint(k_autocheckpoint_pages);
     for (const auto& forge : config.forges) {
         if (forge.webhook_secret_file) {
             m_secrets[forge.name] =
@@ -56,7 +77,18 @@ Front::Front(const Config& config, const std::filesystem::path& database,
     }
 }
 
-util::HttpResponse Front::handle(const util::HttpRequest& request) {
+void Front::handle(const util::HttpRequest& request, util::Responder respond) {
+    if (auto response = route(request, respond)) {
+        respond(std::move(*response));
+    }
+}
+
+void Front::batch_on(util::HttpServer& server) {
+    m_server = &server;
+}
+
+std::optional<util::HttpResponse> Front::route(const util::HttpRequest& request,
+                                               util::Responder& respond) {
     try {
         const std::string path = request.target.substr(0, request.target.find('?'));
         if (path.starts_with("/webhook/")) {
@@ -65,7 +97,7 @@ util::HttpResponse Front::handle(const util::HttpRequest& request) {
                 response.headers.emplace_back("Allow", "POST");
                 return response;
             }
-            return webhook(path.substr(9), request);
+            return webhook(path.substr(9), request, respond);
         }
         if (request.method != "GET" && request.method != "HEAD") {
             return error(405, "use GET");
@@ -99,7 +131,9 @@ util::HttpResponse Front::handle(const util::HttpRequest& request) {
     }
 }
 
-util::HttpResponse Front::webhook(const std::string& forge, const util::HttpRequest& request) {
+std::optional<util::HttpResponse> Front::webhook(const std::string& forge,
+                                                 const util::HttpRequest& request,
+                                                 util::Responder& respond) {
     const ForgeEntry* entry = nullptr;
     for (const auto& candidate : m_config.forges) {
         if (candidate.name == forge) {
@@ -117,8 +151,7 @@ util::HttpResponse Front::webhook(const std::string& forge, const util::HttpRequ
         !verify_signature(entry->kind, headers, request.body, secret->second)) {
         return error(401, "missing or wrong signature");
     }
-    const auto body = json::parse(request.body, nullptr, false);
-    if (!body.is_object()) {
+    if (!is_json_object(request.body)) {
         return error(400, "the body is not a JSON object");
     }
     std::string id = delivery_id(entry->kind, headers);
@@ -126,12 +159,42 @@ util::HttpResponse Front::webhook(const std::string& forge, const util::HttpRequ
         // Rationale: without a delivery id, the same body is the same delivery.
         id = "sha256:" + util::sha256_hex(request.body);
     }
-    const bool added =
-        store::InboxStore(m_db).add(forge, id, kept_headers(request).dump(), request.body);
-    if (added && m_on_delivery) {
+    store::Delivery delivery;
+    delivery.forge = forge;
+    delivery.delivery_id = std::move(id);
+    delivery.headers = kept_headers(request).dump();
+    delivery.body = request.body;
+    m_waiting.push_back(std::move(delivery));
+    m_responders.push_back(std::move(respond));
+    if (m_server == nullptr) {
+        store_waiting();
+    } else if (m_waiting.size() == 1) {
+        m_server->post([this] { store_waiting(); });
+    }
+    return std::nullopt;
+}
+
+void Front::store_waiting() {
+    const auto deliveries = std::move(m_waiting);
+    const auto responders = std::move(m_responders);
+    m_waiting.clear();
+    m_responders.clear();
+    std::vector<bool> added;
+    try {
+        added = store::InboxStore(m_db).add_all(deliveries);
+    } catch (const std::exception& e) {
+        // Nothing was stored: each sender gets the error and delivers again.
+        for (const auto& respond : responders) {
+            respond(error(500, e.what()));
+        }
+        return;
+    }
+    if (std::find(added.begin(), added.end(), true) != added.end() && m_on_delivery) {
         m_on_delivery();
     }
-    return answer(added ? 202 : 200, json{{"delivery", id}, {"duplicate", !added}});
+    for (std::size_t i = 0; i < deliveries.size(); ++i) {
+        responders[i](delivery_answer(deliveries[i].delivery_id, added[i]));
+    }
 }
 
 } // namespace forgebot::orchestrator

@@ -32,19 +32,41 @@ Delivery read_delivery(const SQLite::Statement& query, const std::filesystem::pa
 
 bool InboxStore::add(const std::string& forge, const std::string& delivery_id,
                      const std::string& headers, const std::string& body) {
+    Delivery delivery;
+    delivery.forge = forge;
+    delivery.delivery_id = delivery_id;
+    delivery.headers = headers;
+    delivery.body = body;
+    return add_all({delivery}).front();
+}
+
+std::vector<bool> InboxStore::add_all(const std::vector<Delivery>& deliveries) {
     return with_store_errors(
-        [&] { return "store webhook delivery " + delivery_id + " in " + m_db.path().string(); },
         [&] {
+            return (deliveries.size() == 1
+                        ? "store webhook delivery " + deliveries.front().delivery_id
+                        : "store " + std::to_string(deliveries.size()) + " webhook deliveries") +
+                   " in " + m_db.path().string();
+        },
+        [&] {
+            SQLite::Transaction transaction(m_db.handle(), SQLite::TransactionBehavior::IMMEDIATE);
             SQLite::Statement insert(m_db.handle(), R"sql(
 INSERT INTO inbox (forge, delivery_id, headers, body, received_at) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (forge, delivery_id) DO NOTHING
 )sql");
-            insert.bind(1, forge);
-            insert.bind(2, delivery_id);
-            insert.bind(3, headers);
-            insert.bind(4, body.data(), static_cast<int>(body.size()));
-            insert.bind(5, util::format_utc(util::now_seconds()));
-            return insert.exec() == 1;
+            const std::string now = util::format_utc(util::now_seconds());
+            std::vector<bool> added;
+            for (const auto& d : deliveries) {
+                insert.bind(1, d.forge);
+                insert.bind(2, d.delivery_id);
+                insert.bind(3, d.headers);
+                insert.bind(4, d.body.data(), static_cast<int>(d.body.size()));
+                insert.bind(5, now);
+                added.push_back(insert.exec() == 1);
+                insert.reset();
+            }
+            transaction.commit();
+            return added;
         });
 }
 

@@ -48,6 +48,12 @@ public:
     bool add(const std::string& forge, const std::string& delivery_id, const std::string& headers,
              const std::string& body);
 
+    /// Stores `deliveries` (their forge, delivery_id, headers and body) in one transaction,
+    /// committed when this returns, or none of them. For each, in order, whether it was new:
+    /// false, storing nothing, when (forge, delivery_id) was stored before, by an earlier one of
+    /// them too.
+    std::vector<bool> add_all(const std::vector<Delivery>& deliveries);
+
     /// Deliveries not yet processed, oldest first, at most `limit`.
     std::vector<Delivery> pending(std::size_t limit = 100);
 

@@ -89,6 +89,7 @@ public:
     virtual ~ServerCore() = default;
     virtual void run() = 0;
     virtual void stop() = 0;
+    virtual void post(std::function<void()> work) = 0;
     virtual void on_signals(std::function<void(int)> on_signal) = 0;
     /// Ends serving at once; idempotent.
     virtual void finish() = 0;
@@ -97,6 +98,9 @@ public:
 } // namespace detail
 
 namespace {
+
+/// The room each connection reads into: a request this size arrives in one read.
+constexpr std::size_t k_read_size = 16 * 1024;
 
 template <class Protocol> class Session;
 
@@ -117,6 +121,8 @@ template <class Protocol> struct Server final : detail::ServerCore {
     void stop() override {
         net::post(io, [this] { begin_stop(); });
     }
+
+    void post(std::function<void()> work) override { net::post(io, std::move(work)); }
 
     void on_signals(std::function<void(int)> on_signal) override;
     void finish() override;
@@ -151,6 +157,9 @@ public:
             // algorithm would hold it back for the client's delayed ACK.
             m_stream.socket().set_option(tcp::no_delay(true), ec);
         }
+        // Rationale: Beast reads into what the buffer holds beyond its data, at least 512 bytes,
+        // and a buffer only grows as far as that needs; a 2 KB webhook took five reads.
+        m_buffer.reserve(k_read_size);
         read();
     }
 
@@ -522,6 +531,10 @@ void HttpServer::run() {
 
 void HttpServer::stop() {
     m_core->stop();
+}
+
+void HttpServer::post(std::function<void()> work) {
+    m_core->post(std::move(work));
 }
 
 void HttpServer::on_signals(std::function<void(int)> on_signal) {

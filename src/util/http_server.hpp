@@ -74,6 +74,12 @@ public:
     /// Asks run() to finish. Thread-safe; idempotent.
     void stop();
 
+    /// Runs `work` on the server's thread after the handlers already waiting to run there (those
+    /// of the other requests that arrived with the current one), so that a handler can finish
+    /// requests that arrived together in one go. Thread-safe. Work still waiting when serving
+    /// ends is dropped.
+    void post(std::function<void()> work);
+
     /// Calls `on_signal(signal_number)` on the server thread when SIGTERM or SIGINT arrives
     /// (those signals are then handled by the server, not the default action). Call before run().
     void on_signals(std::function<void(int)> on_signal);

@@ -6,9 +6,11 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <optional>
 #include <random>
 #include <sys/stat.h>
+#include <thread>
 
 using forgebot::Errc;
 using forgebot::Error;
@@ -100,14 +102,29 @@ TEST_CASE("Database applies every migration once and reopening changes nothing",
     CHECK(read_bytes(file) == before);
 }
 
-TEST_CASE("Database turns on WAL, foreign keys and a busy timeout", "[store]") {
+TEST_CASE("Database turns on WAL and foreign keys", "[store]") {
     TempDir tmp;
     Database db(tmp.path() / "forgebot.db");
 
     CHECK(db.handle().execAndGet("PRAGMA journal_mode").getString() == "wal");
     CHECK(db.handle().execAndGet("PRAGMA foreign_keys").getInt() == 1);
-    CHECK(db.handle().execAndGet("PRAGMA busy_timeout").getInt() >= 1000);
     CHECK(db.handle().execAndGet("PRAGMA synchronous").getInt() == 1);
+}
+
+TEST_CASE("Database waits for another connection's write lock instead of failing", "[store]") {
+    TempDir tmp;
+    Database holder(tmp.path() / "forgebot.db");
+    Database writer(tmp.path() / "forgebot.db");
+    holder.handle().exec("BEGIN IMMEDIATE");
+    std::thread release([&holder] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        holder.handle().exec("COMMIT");
+    });
+    const auto start = std::chrono::steady_clock::now();
+
+    CHECK_NOTHROW(writer.handle().exec("CREATE TABLE waited (x)"));
+    release.join();
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(250));
 }
 
 TEST_CASE("Database refuses a file of random bytes as corrupt and leaves it alone", "[store]") {

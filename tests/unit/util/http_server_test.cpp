@@ -10,9 +10,11 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using forgebot::Errc;
@@ -267,4 +269,32 @@ TEST_CASE("parse_listen_address takes IPv4, bracketed IPv6 and host names apart"
     CHECK(parse_listen_address("[::1]:0").port == 0);
     CHECK(parse_listen_address("localhost:65535").host == "localhost");
     CHECK(parse_listen_address("localhost:65535").port == 65535);
+}
+
+TEST_CASE("HttpServer::post runs work on the server's thread, where a kept responder answers",
+          "[util][http]") {
+    std::unique_ptr<TcpHttpServer> server;
+    std::thread::id handler_thread;
+    std::thread::id work_thread;
+    server =
+        std::make_unique<TcpHttpServer>("127.0.0.1:0", [&](HttpRequest request, Responder respond) {
+            handler_thread = std::this_thread::get_id();
+            server->post([&, target = request.target, respond = std::move(respond)] {
+                work_thread = std::this_thread::get_id();
+                HttpResponse response;
+                response.content_type = "text/plain";
+                response.body = "later " + target;
+                respond(std::move(response));
+            });
+        });
+    auto done = std::async(std::launch::async, [&] { server->run(); });
+    Client client(server->port());
+
+    const auto response = client.exchange(make_request(http::verb::get, "/x"));
+
+    CHECK(response.result_int() == 200);
+    CHECK(response.body() == "later /x");
+    CHECK(work_thread == handler_thread);
+    server->stop();
+    CHECK(done.wait_for(k_timeout) == std::future_status::ready);
 }
