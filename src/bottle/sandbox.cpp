@@ -1,4 +1,5 @@
-// Building the process and bubblewrap command lines an agent runs with.
+// Building the process and bubblewrap command lines an agent runs with, and finding out whether
+// bubblewrap can sandbox here.
 #include "bottle/sandbox.hpp"
 
 #include "util/child.hpp"
@@ -7,7 +8,11 @@
 
 #include <algorithm>
 #include <cassert>
-#include <mutex>
+#include <fcntl.h>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 namespace forgebot::bottle {
 
@@ -23,6 +28,104 @@ const std::vector<std::string> k_system_dirs{"/usr",   "/bin",   "/sbin",   "/li
 /// Where the bwrap executable is, or std::nullopt.
 std::optional<fs::path> find_bwrap() {
     return util::find_program("bwrap", util::get_env("PATH").value_or("/usr/bin:/bin"));
+}
+
+/// The error of a bwrap backend that cannot run here, for bwrap's reason `why`.
+std::string unusable_message(const std::string& why) {
+    return "the bwrap backend cannot run here: " + why + "; use --backend process";
+}
+
+/// Up to `limit` bytes of the file `path` (a small one, such as under /proc); "-" when it cannot
+/// be read.
+std::string read_small(const fs::path& path, std::size_t limit = 4096) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+        return "-";
+    }
+    std::string text(limit, '\0');
+    const ssize_t size = ::read(fd, text.data(), text.size());
+    ::close(fd);
+    if (size < 0) {
+        return "-";
+    }
+    text.resize(static_cast<std::size_t>(size));
+    return text;
+}
+
+/// What decides whether bwrap can create its namespaces, as text; empty when the bwrap binary
+/// cannot be looked at. Reading it costs a few dozen system calls, the probe three processes.
+///
+/// Rationale: a positive probe is cached, not skipped when --backend bwrap is given, so that
+/// every start behaves as before: a bwrap that cannot sandbox is still refused with bwrap's own
+/// reason before anything is made, and an automatic choice of backend is as cheap. The key holds
+/// all that the answer depends on: the binary (a new or setuid one), the kernel and this boot
+/// (sysctls set at run time do not outlive it), our user, namespaces, seccomp filters and
+/// capabilities (another container or service), and the sysctls that allow user namespaces. A
+/// change it misses shows as a failed run, after which BwrapProbe::recheck asks bwrap again and
+/// says why. A negative answer is never cached, so it cannot hold back a sandbox that has
+/// become possible, and a cache file planted or left behind can only make forgebot try bwrap.
+std::string probe_key(const fs::path& bwrap) {
+    struct stat st {};
+    if (::stat(bwrap.c_str(), &st) != 0) {
+        return {};
+    }
+    std::ostringstream key;
+    key << "forgebot bwrap probe 1\nbwrap " << bwrap.string() << ' ' << st.st_dev << ' '
+        << st.st_ino << ' ' << st.st_size << ' ' << st.st_mode << ' ' << st.st_uid << ' '
+        << st.st_mtim.tv_sec << '.' << st.st_mtim.tv_nsec << ' ' << st.st_ctim.tv_sec << '.'
+        << st.st_ctim.tv_nsec << '\n';
+    utsname uts{};
+    if (::uname(&uts) == 0) {
+        key << "kernel " << uts.release << ' ' << uts.version << '\n';
+    }
+    key << "boot " << read_small("/proc/sys/kernel/random/boot_id") << "euid " << ::geteuid()
+        << '\n';
+    for (const char* ns : {"user", "mnt", "pid"}) {
+        struct stat ns_st {};
+        if (::stat((std::string("/proc/self/ns/") + ns).c_str(), &ns_st) == 0) {
+            key << "ns " << ns << ' ' << ns_st.st_dev << ':' << ns_st.st_ino << '\n';
+        }
+    }
+    std::istringstream status(read_small("/proc/self/status", 16384));
+    for (std::string line; std::getline(status, line);) {
+        for (const char* field :
+             {"NoNewPrivs:", "Seccomp:", "Seccomp_filters:", "CapEff:", "CapBnd:"}) {
+            if (line.starts_with(field)) {
+                key << line << '\n';
+            }
+        }
+    }
+    for (const char* sysctl :
+         {"/proc/sys/kernel/unprivileged_userns_clone", "/proc/sys/user/max_user_namespaces",
+          "/proc/sys/user/max_pid_namespaces", "/proc/sys/user/max_ipc_namespaces",
+          "/proc/sys/user/max_uts_namespaces", "/proc/sys/user/max_mnt_namespaces",
+          "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"}) {
+        std::string value = read_small(sysctl, 64);
+        if (!value.empty() && value.back() == '\n') {
+            value.pop_back();
+        }
+        key << sysctl << ' ' << value << '\n';
+    }
+    return key.str();
+}
+
+/// Writes `key` to the cache file `file` (0600, through a rename); a failure leaves no cache.
+void remember(const fs::path& file, const std::string& key) {
+    const fs::path temporary = file.string() + ".tmp-" + std::to_string(::getpid());
+    const int fd =
+        ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        return;
+    }
+    const bool written = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size());
+    ::close(fd);
+    std::error_code ec;
+    if (written) {
+        fs::rename(temporary, file, ec);
+    }
+    if (!written || ec) {
+        fs::remove(temporary, ec);
+    }
 }
 
 void add_system_view(std::vector<std::string>& argv, std::vector<std::string>& binds) {
@@ -114,48 +217,76 @@ Launch plan_launch(BackendKind backend, const LaunchRequest& request) {
     return launch;
 }
 
-bool bwrap_usable(std::string* why) {
-    static std::once_flag once;
-    static bool usable = false;
-    static std::string reason;
-    std::call_once(once, [] {
-        const auto bwrap = find_bwrap();
-        if (!bwrap) {
-            reason = "bwrap is not installed";
-            return;
-        }
-        util::ProcessOptions options;
-        options.timeout = std::chrono::seconds(10);
-        const auto result =
-            util::run_process({bwrap->string(), "--unshare-user", "--unshare-pid", "--unshare-ipc",
-                               "--unshare-uts", "--die-with-parent", "--new-session", "--ro-bind",
-                               "/", "/", "--dev", "/dev", "--proc", "/proc", "--", "true"},
-                              options);
-        usable = result.exit_code == 0;
-        if (!usable) {
-            reason = result.err.empty() ? "bwrap exited " + std::to_string(result.exit_code)
-                                        : result.err.substr(0, result.err.find('\n'));
-        }
-    });
+BwrapProbe::BwrapProbe(fs::path cache, bool may_write)
+    : m_cache(std::move(cache)), m_may_write(may_write) {}
+
+bool BwrapProbe::usable(std::string* why) {
+    if (!m_usable) {
+        m_usable = ask(true);
+    }
     if (why != nullptr) {
-        *why = reason;
+        *why = m_why;
     }
-    return usable;
+    return *m_usable;
 }
 
-void require_bwrap() {
-    std::string why;
-    if (!bwrap_usable(&why)) {
-        throw Error(Errc::unavailable,
-                    "the bwrap backend cannot run here: " + why + "; use --backend process");
+void BwrapProbe::require() {
+    if (!usable()) {
+        throw Error(Errc::unavailable, unusable_message(m_why));
     }
 }
 
-BackendKind choose_backend(const BottleProfile& profile) {
+std::optional<std::string> BwrapProbe::recheck() {
+    if (!m_from_cache) {
+        return std::nullopt;
+    }
+    if (m_may_write) {
+        std::error_code ec;
+        fs::remove(m_cache, ec);
+    }
+    m_usable = ask(false);
+    if (*m_usable) {
+        return std::nullopt;
+    }
+    return unusable_message(m_why);
+}
+
+bool BwrapProbe::ask(bool trust_cache) {
+    m_from_cache = false;
+    m_why.clear();
+    const auto bwrap = find_bwrap();
+    if (!bwrap) {
+        m_why = "bwrap is not installed";
+        return false;
+    }
+    const std::string key = m_cache.empty() ? std::string() : probe_key(*bwrap);
+    if (trust_cache && !key.empty() && read_small(m_cache, key.size() + 1) == key) {
+        m_from_cache = true;
+        return true;
+    }
+    util::ProcessOptions options;
+    options.timeout = std::chrono::seconds(10);
+    const auto result =
+        util::run_process({bwrap->string(), "--unshare-user", "--unshare-pid", "--unshare-ipc",
+                           "--unshare-uts", "--die-with-parent", "--new-session", "--ro-bind", "/",
+                           "/", "--dev", "/dev", "--proc", "/proc", "--", "true"},
+                          options);
+    if (result.exit_code != 0) {
+        m_why = result.err.empty() ? "bwrap exited " + std::to_string(result.exit_code)
+                                   : result.err.substr(0, result.err.find('\n'));
+        return false;
+    }
+    if (m_may_write && !key.empty()) {
+        remember(m_cache, key);
+    }
+    return true;
+}
+
+BackendKind choose_backend(const BottleProfile& profile, BwrapProbe& bwrap) {
     if (profile.backend) {
         return *profile.backend;
     }
-    return bwrap_usable() ? BackendKind::bwrap : BackendKind::process;
+    return bwrap.usable() ? BackendKind::bwrap : BackendKind::process;
 }
 
 fs::path self_executable() {

@@ -44,15 +44,42 @@ struct Launch {
 /// Throws Error{Errc::not_found} when the agent's program is not on PATH, naming it and PATH.
 Launch plan_launch(BackendKind backend, const LaunchRequest& request);
 
-/// Whether bubblewrap is installed and can create its namespaces here; when it cannot and
-/// `why` is given, the reason (bwrap's own message). Probed once per process.
-bool bwrap_usable(std::string* why = nullptr);
+/// Whether bubblewrap is installed and can create its namespaces here, asked once per object.
+/// A positive answer is kept in a cache file under a key of everything it depends on (see
+/// sandbox.cpp), so that a start need not run bwrap an extra time to find out; a negative one is
+/// never kept. Not thread-safe.
+class BwrapProbe {
+public:
+    /// `cache` is the file that keeps a positive answer (empty: none); it is written only when
+    /// `may_write` (not for a dry run, which creates nothing).
+    BwrapProbe(std::filesystem::path cache, bool may_write);
 
-/// Throws Error{Errc::unavailable}, with bwrap's reason, when bwrap_usable() is false.
-void require_bwrap();
+    /// Whether bwrap is usable here; when it is not and `why` is given, the reason (bwrap's own
+    /// message). The cache answers when its key still matches, else bwrap itself (a sandbox
+    /// running `true`).
+    bool usable(std::string* why = nullptr);
 
-/// The backend a profile asks for, else bwrap when usable, else process.
-BackendKind choose_backend(const BottleProfile& profile);
+    /// Throws Error{Errc::unavailable}, with bwrap's reason, when usable() is false.
+    void require();
+
+    /// After a bwrap run that failed: when the cache had said yes, forgets it and asks bwrap
+    /// again; returns the error require() would have thrown when bwrap cannot sandbox after all,
+    /// std::nullopt otherwise.
+    std::optional<std::string> recheck();
+
+private:
+    /// Asks the cache (when `trust_cache`) or bwrap; sets m_why and m_from_cache.
+    bool ask(bool trust_cache);
+
+    std::filesystem::path m_cache;
+    bool m_may_write;
+    std::optional<bool> m_usable;
+    bool m_from_cache = false;
+    std::string m_why;
+};
+
+/// The backend a profile asks for, else bwrap when `bwrap` says it is usable, else process.
+BackendKind choose_backend(const BottleProfile& profile, BwrapProbe& bwrap);
 
 /// This forgebot executable, resolved (`/proc/self/exe`).
 std::filesystem::path self_executable();

@@ -39,6 +39,8 @@ constexpr auto k_stop_grace = std::chrono::seconds(5);
 constexpr auto k_exit_grace = std::chrono::seconds(10);
 /// How long the output pipe is read after the agent ended, when something else holds it open.
 constexpr auto k_drain_grace = std::chrono::seconds(2);
+/// The file in FORGEBOT_HOME that keeps a positive bubblewrap probe (see BwrapProbe).
+constexpr const char* k_bwrap_probe_file = "bwrap-probe";
 
 /// A descriptor closed on scope exit.
 class Fd {
@@ -167,15 +169,6 @@ std::string join_argv(const std::vector<std::string>& argv) {
     return out;
 }
 
-/// The object directory a reference clone of `repo` borrows.
-fs::path host_objects_dir(const fs::path& repo) {
-    util::GitOptions options;
-    options.cwd = repo;
-    const auto result =
-        util::run_git({"rev-parse", "--path-format=absolute", "--git-common-dir"}, options);
-    return fs::path(result.out.substr(0, result.out.find('\n'))) / "objects";
-}
-
 json to_json(const agent::RunSummary& summary, bool success) {
     json out{{"success", success}, {"text", summary.result}};
     if (summary.cost_usd) {
@@ -281,6 +274,7 @@ struct Sessions::Prepared {
     bool interactive = false;
     std::function<void(const store::BottleRecord&)> on_run;
     std::optional<std::string> mcp_config; ///< written to paths.mcp_config before the run
+    std::optional<BwrapProbe> bwrap;       ///< whether bubblewrap can sandbox here
 };
 
 Sessions::Sessions(store::BottleStore* bottles, fs::path home, ForgeResolver resolve,
@@ -396,28 +390,30 @@ SessionOutcome Sessions::start(const StartOptions& options) {
     const auto profile_names =
         options.bottles.empty() ? std::vector<std::string>{p.manifest.bottle} : options.bottles;
     p.profile = load_profiles(profile_names, profiles_dir());
+    p.bwrap.emplace(m_home / k_bwrap_probe_file, !options.dry_run);
     if (options.backend) {
         p.backend = *options.backend;
     } else {
-        p.backend = choose_backend(p.profile);
+        p.backend = choose_backend(p.profile, *p.bwrap);
         if (!p.profile.backend) {
             std::string why;
             if (p.backend == BackendKind::bwrap) {
                 m_console.err << "forgebot: using the bwrap backend\n";
             } else {
-                bwrap_usable(&why);
+                p.bwrap->usable(&why);
                 m_console.err << "forgebot: bubblewrap cannot sandbox here (" << why
                               << "); using the process backend, which does not isolate the agent\n";
             }
         }
     }
     if (p.backend == BackendKind::bwrap) {
-        require_bwrap();
+        p.bwrap->require();
     }
     p.timeout = options.timeout ? options.timeout : p.manifest.timeout;
 
     // Where the work comes from.
     Workspace workspace;
+    std::optional<HostRepository> host;
     std::optional<ForgeConnection> connection;
     if (options.forge) {
         if (options.copy || options.repo) {
@@ -436,17 +432,17 @@ SessionOutcome Sessions::start(const StartOptions& options) {
             workspace.kind = WorkspaceKind::copy;
             workspace.source = fs::absolute(from);
         } else {
-            const auto repo = find_repository(from);
-            if (!repo) {
+            host = find_repository(from, options.base);
+            if (!host) {
                 throw Error(Errc::usage, from.string() +
                                              " is not in a git repository; pass --repo PATH, or "
                                              "--copy to work on a copy of a plain directory");
             }
             workspace.kind = p.backend == BackendKind::bwrap ? WorkspaceKind::reference_clone
                                                              : WorkspaceKind::worktree;
-            workspace.source = *repo;
+            workspace.source = host->top;
             if (workspace.kind == WorkspaceKind::reference_clone) {
-                workspace.read_only_paths.push_back(host_objects_dir(*repo));
+                workspace.read_only_paths.push_back(host->common_dir / "objects");
             }
         }
     }
@@ -539,14 +535,17 @@ SessionOutcome Sessions::start(const StartOptions& options) {
     bottles().upsert(with_details(p));
     try {
         create_bottle_dirs(p.paths);
+        if (host && p.interactive) {
+            // Rationale: BASE is read after the answer, as it always was, in case the user
+            // moved it while the question waited; headless, the plan's lookup serves.
+            host = open_repository(workspace.source, options.base);
+        }
         switch (workspace.kind) {
         case WorkspaceKind::worktree:
-            workspace =
-                create_worktree(workspace.source, options.base, workspace.branch, workspace.path);
+            workspace = create_worktree(*host, workspace.branch, workspace.path);
             break;
         case WorkspaceKind::reference_clone:
-            workspace = create_reference_clone(workspace.source, options.base, workspace.branch,
-                                               workspace.path);
+            workspace = create_reference_clone(*host, workspace.branch, workspace.path);
             break;
         case WorkspaceKind::copy:
             workspace = copy_directory(workspace.source, workspace.path);
@@ -623,8 +622,9 @@ SessionOutcome Sessions::resume(const ResumeOptions& options) {
         }
         p.backend = *options.backend;
     }
+    p.bwrap.emplace(m_home / k_bwrap_probe_file, !options.dry_run);
     if (p.backend == BackendKind::bwrap) {
-        require_bwrap();
+        p.bwrap->require();
     }
     p.timeout = options.timeout;
     if (!p.timeout && p.details.contains("timeout_seconds") &&
@@ -797,6 +797,9 @@ SessionOutcome Sessions::run(Prepared& p, bool json_output) {
         p.details["sidecar_pid"] = sidecar->pid();
     }
 
+    // What the branch names as the agent starts; fetch_back skips the fetch when it is unmoved.
+    const auto workspace = recorded_workspace(p.record, p.details);
+    const auto tip_at_start = read_branch_tip(workspace);
     Fd transcript(open_append(p.paths.transcript));
     Fd agent_log(open_append(p.paths.agent_log));
     util::SpawnOptions spawn;
@@ -886,6 +889,11 @@ SessionOutcome Sessions::run(Prepared& p, bool json_output) {
         // Rationale: the pidfd wakes the loop the moment the agent ends; without one (old
         // kernels) the loop looks every 100 ms.
         const bool ended = child->try_wait().has_value();
+        if (ended && child->stdout_fd() < 0) {
+            // It ended since the loop's first look and nothing is left to read: without this,
+            // the poll below would wait out its whole timeout (a second) with nothing to wake it.
+            continue;
+        }
         pollfd fds[3] = {{signals.fd(), POLLIN, 0},
                          {ended ? -1 : child->exit_fd(), POLLIN, 0},
                          {child->stdout_fd(), POLLIN, 0}};
@@ -952,10 +960,16 @@ SessionOutcome Sessions::run(Prepared& p, bool json_output) {
         p.details.erase("sidecar_pid");
     }
 
-    const auto workspace = recorded_workspace(p.record, p.details);
+    if (p.backend == BackendKind::bwrap && exit_code != 0 && !timed_out && interrupted_by == 0) {
+        // A cached probe that no longer holds: say so, as a start would have.
+        if (const auto error = p.bwrap ? p.bwrap->recheck() : std::nullopt) {
+            m_console.err << "forgebot: error: " << *error << "\n";
+        }
+    }
+
     if (workspace.kind == WorkspaceKind::reference_clone) {
         try {
-            fetch_back(workspace);
+            fetch_back(workspace, tip_at_start);
         } catch (const Error& e) {
             m_console.err << "forgebot: warning: cannot fetch " << workspace.branch << " back into "
                           << workspace.source.string() << ": " << e.what() << "\n";

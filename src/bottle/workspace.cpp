@@ -10,11 +10,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fcntl.h>
 #include <fstream>
 #include <optional>
 #include <set>
 #include <string>
+#include <sys/stat.h>
 #include <system_error>
+#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -24,7 +27,8 @@
 // core.alternateRefsCommand) only runs for checkout, status, diff, signing, or a fetch *into* a
 // repository with alternates, so git never does those in a repository the agent touched: the
 // fetch back runs in the host and reads the workspace through `upload-pack --strict`, which runs
-// none of them; worktree removal runs in the host and `worktree remove --force` neither checks
+// none of them (read_branch_tip, which may spare it, reads one ref file and follows no link);
+// worktree removal runs in the host and `worktree remove --force` neither checks
 // the tree's status nor runs filters; branch_pushed reads refs only. Checkouts happen once, in
 // a repository forgebot has just made (reference and forge clones, no config of the agent's
 // yet) or in a new worktree of the user's own repository. Residual risks: for the worktree kind
@@ -127,32 +131,14 @@ void require_free(const fs::path& path) {
     }
 }
 
-/// The top level of the work tree of `repo`; throws Error{Errc::failure} with git's reason.
-fs::path host_top_level(const fs::path& repo) {
-    const auto result = git_in(repo, {"rev-parse", "--show-toplevel"});
-    require_success(result, "use " + repo.string() + " as the repository");
-    return absolute_path(first_line(result.out));
-}
-
-/// The commit `base` names in the repository at `top`; throws Error{Errc::invalid_input}.
-std::string resolve_base(const fs::path& top, std::string_view base) {
-    const auto refuse = [&] {
-        return Error(Errc::invalid_input, "cannot start the workspace from '" +
-                                              util::tidy_git_line(std::string(base)) +
-                                              "': it names no commit in " + top.string());
-    };
-    if (base.empty() || base.front() == '-') {
-        throw refuse();
+/// The commit `host` names; throws Error{Errc::invalid_input} when it names none.
+const std::string& base_commit(const HostRepository& host) {
+    if (!host.commit) {
+        throw Error(Errc::invalid_input, "cannot start the workspace from '" +
+                                             util::tidy_git_line(host.base) +
+                                             "': it names no commit in " + host.top.string());
     }
-    const auto result = git_in(top, {"rev-parse", "--verify", "--quiet", "--end-of-options",
-                                     std::string(base) + "^{commit}"});
-    if (result.timed_out) {
-        require_success(result, "resolve " + std::string(base));
-    }
-    if (result.exit_code != 0 || first_line(result.out).empty()) {
-        throw refuse();
-    }
-    return first_line(result.out);
+    return *host.commit;
 }
 
 /// Whether refs/heads/BRANCH exists in the repository at `top`.
@@ -351,14 +337,60 @@ std::optional<fs::path> find_repository(const fs::path& dir) {
     }
 }
 
-Workspace create_worktree(const fs::path& repo, std::string_view base, std::string_view branch,
+HostRepository open_repository(const fs::path& repo, std::string_view base) {
+    std::vector<std::string> args{"rev-parse", "--path-format=absolute", "--show-toplevel",
+                                  "--git-common-dir"};
+    // A BASE that git could take for an option is never passed: it names no commit.
+    const bool ask_base = !base.empty() && base.front() != '-';
+    if (ask_base) {
+        args.insert(args.end(),
+                    {"--verify", "--quiet", "--end-of-options", std::string(base) + "^{commit}"});
+    }
+    // Rationale: one process answers what took four or five (the top level, twice; the git
+    // directory, twice; BASE). git prints the two paths before it looks at BASE, so a BASE that
+    // names no commit still leaves both, and only the exit status says that it failed.
+    const auto result = git_in(repo, args);
+    const auto lines = util::git_output_lines(result.out);
+    const std::string what = "use " + repo.string() + " as the repository";
+    if (result.timed_out || lines.size() < 2) {
+        require_success(result, what);
+        throw Error(Errc::failure, "cannot " + what + ": git did not name its top level");
+    }
+    HostRepository host{absolute_path(lines[0]), lines[1], std::string(base), std::nullopt};
+    if (ask_base && result.exit_code == 0 && lines.size() == 3) {
+        host.commit = lines[2];
+    }
+    return host;
+}
+
+std::optional<HostRepository> find_repository(const fs::path& dir, std::string_view base) {
+    try {
+        std::error_code ec;
+        if (!fs::is_directory(dir, ec)) {
+            return std::nullopt;
+        }
+        return open_repository(dir, base);
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+Workspace create_worktree(const HostRepository& host, std::string_view branch,
                           const fs::path& path) {
     require_branch_name(branch);
-    const fs::path top = host_top_level(repo);
-    const std::string commit = resolve_base(top, base);
+    const fs::path& top = host.top;
+    const std::string& commit = base_commit(host);
     const fs::path dest = absolute_path(path);
     const std::string name(branch);
-    if (has_branch(top, branch)) {
+    // Rationale: from the commit id, not BASE's name, so a remote-tracking BASE does not become
+    // the branch's upstream (branch_pushed reads an upstream as "pushed").
+    const std::vector<std::string> add{"worktree", "add", "--quiet",     "--no-track", "-b",
+                                       name,       "--",  dest.string(), commit};
+    // Rationale: the branch is new but for a stale bottle's, so adding is tried first and the
+    // branch looked for only when that fails (`worktree add -b` of an existing branch fails
+    // before it makes anything); that saves a git process on every start.
+    auto result = git_in(top, add);
+    if (!result.timed_out && result.exit_code != 0 && has_branch(top, branch)) {
         git_ok(top, {"worktree", "prune"}, "prune the worktrees of " + top.string());
         bool main = false;
         for (const auto& stale : worktrees_on(top, branch, main)) {
@@ -371,23 +403,24 @@ Workspace create_worktree(const fs::path& repo, std::string_view base, std::stri
                                            "branch first");
         }
         delete_branch(top, branch);
+        result = git_in(top, add);
     }
-    // Rationale: from the commit id, not BASE's name, so a remote-tracking BASE does not become
-    // the branch's upstream (branch_pushed reads an upstream as "pushed").
-    git_ok(top,
-           {"worktree", "add", "--quiet", "--no-track", "-b", name, "--", dest.string(), commit},
-           "create the worktree " + dest.string());
+    require_success(result, "create the worktree " + dest.string());
     return Workspace{WorkspaceKind::worktree, dest, name, top, {}};
 }
 
-Workspace create_reference_clone(const fs::path& repo, std::string_view base,
-                                 std::string_view branch, const fs::path& path) {
+Workspace create_worktree(const fs::path& repo, std::string_view base, std::string_view branch,
+                          const fs::path& path) {
     require_branch_name(branch);
-    const fs::path top = host_top_level(repo);
-    const std::string commit = resolve_base(top, base);
-    const fs::path common = git_ok(top, {"rev-parse", "--path-format=absolute", "--git-common-dir"},
-                                   "find the git directory of " + top.string());
-    const fs::path objects = absolute_path(common / "objects");
+    return create_worktree(open_repository(repo, base), branch, path);
+}
+
+Workspace create_reference_clone(const HostRepository& host, std::string_view branch,
+                                 const fs::path& path) {
+    require_branch_name(branch);
+    const fs::path& top = host.top;
+    const std::string& commit = base_commit(host);
+    const fs::path objects = absolute_path(host.common_dir / "objects");
     const fs::path dest = absolute_path(path);
     require_free(dest);
     std::error_code ec;
@@ -422,6 +455,12 @@ Workspace create_reference_clone(const fs::path& repo, std::string_view base,
         throw;
     }
     return Workspace{WorkspaceKind::reference_clone, dest, name, top, object_dirs(objects)};
+}
+
+Workspace create_reference_clone(const fs::path& repo, std::string_view base,
+                                 std::string_view branch, const fs::path& path) {
+    require_branch_name(branch);
+    return create_reference_clone(open_repository(repo, base), branch, path);
 }
 
 Workspace create_forge_clone(const ForgeCloneSource& source, std::string_view branch,
@@ -496,7 +535,37 @@ Workspace copy_directory(const fs::path& from, const fs::path& path) {
     return Workspace{WorkspaceKind::copy, dest, {}, source, {}};
 }
 
-void fetch_back(const Workspace& workspace) {
+std::optional<std::string> read_branch_tip(const Workspace& workspace) {
+    if (workspace.kind != WorkspaceKind::reference_clone ||
+        !util::is_valid_branch_name(workspace.branch)) {
+        return std::nullopt;
+    }
+    const fs::path file = workspace.path / ".git" / "refs" / "heads" / workspace.branch;
+    // Rationale: the agent may have left a symlink or a FIFO there; neither is followed or
+    // waited on, only a plain file is read.
+    const int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        return std::nullopt;
+    }
+    struct stat st {};
+    char text[80]; // 64 hex digits (SHA-256) and a newline at the most
+    ssize_t size = -1;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        size = ::read(fd, text, sizeof text);
+    }
+    ::close(fd);
+    if (size < 2 || text[size - 1] != '\n') {
+        return std::nullopt;
+    }
+    const std::string_view id(text, static_cast<std::size_t>(size - 1));
+    if ((id.size() != 40 && id.size() != 64) ||
+        id.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+        return std::nullopt;
+    }
+    return std::string(id);
+}
+
+void fetch_back(const Workspace& workspace, const std::optional<std::string>& tip_at_start) {
     if (workspace.kind != WorkspaceKind::reference_clone) {
         return;
     }
@@ -504,6 +573,19 @@ void fetch_back(const Workspace& workspace) {
     const std::string what = "fetch " + workspace.branch + " back from " + workspace.path.string();
     const fs::path dot_git = workspace.path / ".git";
     util::check_own_git_dir(dot_git, what, workspace.read_only_paths);
+    if (tip_at_start && read_branch_tip(workspace) == tip_at_start) {
+        // Rationale: the branch names the commit it named when the session started, which the
+        // host has (the base, or what the last fetch back brought), so no object would come:
+        // what the forced fetch would do is set the host's branch, and `git branch --force` does
+        // that in one process instead of four, refusing as the fetch does a branch checked out
+        // in the host. Whatever it refuses (the commit missing too), the fetch then does or
+        // reports as before.
+        const auto set = git_in(workspace.source, {"branch", "--quiet", "--force", "--no-track",
+                                                   "--", workspace.branch, *tip_at_start});
+        if (!set.timed_out && set.exit_code == 0) {
+            return;
+        }
+    }
     // Rationale: the host fetches (its own config, hooks off) from upload-pack --strict run on
     // the workspace, which runs no hook or filter; fsck refuses objects crafted to attack a
     // later checkout of the branch.

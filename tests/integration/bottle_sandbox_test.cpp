@@ -80,6 +80,62 @@ TEST_CASE("bwrap: the agent writes its workspace but cannot read the host's secr
     CHECK(f.show(identity)["workspace_kind"] == "reference_clone");
 }
 
+TEST_CASE("bwrap: the branch reaches the host after every session, moved by the agent or not",
+          "[bottle][bwrap]") {
+    if (!bwrap_works("bwrap fetch-back test")) {
+        return;
+    }
+    BottleFixture f;
+    const std::string base = git_line({"-C", f.repo.string(), "rev-parse", "HEAD"});
+    const auto tip = [&](const std::string& identity) {
+        return git_line({"-C", f.repo.string(), "rev-parse", "forgebot/" + identity});
+    };
+
+    const auto started =
+        f.forgebot({"start", "claude", "--headless", "--backend", "bwrap", "--prompt", "look"});
+    INFO(started.err);
+    REQUIRE(started.exit_code == 0);
+    const auto identity = ended_identity(started.err);
+    CHECK(tip(identity) == base);
+
+    const auto committed =
+        f.forgebot({"resume", identity, "--headless", "--prompt", "edit=made.txt commit"});
+    INFO(committed.err);
+    REQUIRE(committed.exit_code == 0);
+    CHECK(git_line({"-C", f.repo.string(), "log", "-1", "--format=%s", "forgebot/" + identity}) ==
+          "fake agent commit");
+    const std::string work = tip(identity);
+    CHECK(work != base);
+
+    SECTION("a session that leaves it keeps it") {
+        const auto idle = f.forgebot({"resume", identity, "--headless", "--prompt", "look"});
+        INFO(idle.err);
+        REQUIRE(idle.exit_code == 0);
+        CHECK(tip(identity) == work);
+    }
+    SECTION("a branch deleted in the host comes back") {
+        git_line({"-C", f.repo.string(), "branch", "-q", "-D", "forgebot/" + identity});
+
+        const auto idle = f.forgebot({"resume", identity, "--headless", "--prompt", "look"});
+        INFO(idle.err);
+        REQUIRE(idle.exit_code == 0);
+        CHECK(idle.err.find("warning") == std::string::npos);
+        CHECK(tip(identity) == work);
+    }
+    SECTION("a branch checked out in the host is not touched, with the warning as before") {
+        git_line({"-C", f.repo.string(), "branch", "-q", "-f", "forgebot/" + identity, base});
+        git_line({"-C", f.repo.string(), "worktree", "add", "-q",
+                  (f.root.path() / "checked-out").string(), "forgebot/" + identity});
+
+        const auto idle = f.forgebot({"resume", identity, "--headless", "--prompt", "look"});
+        INFO(idle.err);
+        REQUIRE(idle.exit_code == 0);
+        CHECK(idle.err.find("forgebot: warning: cannot fetch forgebot/" + identity + " back") !=
+              std::string::npos);
+        CHECK(tip(identity) == base);
+    }
+}
+
 TEST_CASE("bwrap: network = off keeps the agent off the host's loopback", "[bottle][bwrap]") {
     if (!bwrap_works("bwrap network test")) {
         return;

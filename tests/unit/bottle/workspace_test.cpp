@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 using forgebot::Errc;
@@ -25,6 +26,8 @@ using forgebot::bottle::create_worktree;
 using forgebot::bottle::fetch_back;
 using forgebot::bottle::find_repository;
 using forgebot::bottle::ForgeCloneSource;
+using forgebot::bottle::open_repository;
+using forgebot::bottle::read_branch_tip;
 using forgebot::bottle::remove_workspace;
 using forgebot::bottle::Workspace;
 using forgebot::bottle::WorkspaceKind;
@@ -151,11 +154,53 @@ TEST_CASE("find_repository names the top level of the work tree holding a direct
     fs::create_directories(t.host() / "src" / "deep");
     fs::create_directories(t.tmp.path() / "plain");
 
-    CHECK(find_repository(t.host() / "src" / "deep") == fs::canonical(t.host()));
-    CHECK(find_repository(t.host()) == fs::canonical(t.host()));
+    const auto deep = find_repository(t.host() / "src" / "deep");
+    REQUIRE(deep);
+    CHECK(deep->top == fs::canonical(t.host()));
+    CHECK(deep->common_dir == fs::canonical(t.host()) / ".git");
+    CHECK(deep->base == "HEAD");
+    CHECK(deep->commit == t.second);
+    const auto top = find_repository(t.host(), "main~1");
+    REQUIRE(top);
+    CHECK(top->top == fs::canonical(t.host()));
+    CHECK(top->commit == t.first);
     CHECK_FALSE(find_repository(t.tmp.path() / "plain"));
     CHECK_FALSE(find_repository(t.tmp.path() / "missing"));
     CHECK_FALSE(find_repository(t.host() / ".git"));
+}
+
+TEST_CASE("open_repository finds the repository even when the base names no commit",
+          "[bottle][workspace]") {
+    HostFixture t;
+    const std::string blob = git_ok(t.host(), {"rev-parse", "HEAD:notes.txt"});
+
+    for (const std::string& base : std::vector<std::string>{"nope", "main~5", "--all", "", blob}) {
+        INFO("base '" << base << "'");
+        const auto host = open_repository(t.host(), base);
+
+        CHECK(host.top == fs::canonical(t.host()));
+        CHECK(host.common_dir == fs::canonical(t.host()) / ".git");
+        CHECK(host.base == base);
+        CHECK_FALSE(host.commit);
+    }
+    SECTION("and from a linked worktree names the main repository's git directory") {
+        const fs::path linked = t.tmp.path() / "linked";
+        git_ok(t.host(), {"worktree", "add", "--quiet", "--detach", linked.string(), "main~1"});
+
+        const auto host = open_repository(linked, "HEAD");
+
+        CHECK(host.top == fs::canonical(linked));
+        CHECK(host.common_dir == fs::canonical(t.host()) / ".git");
+        CHECK(host.commit == t.first);
+    }
+    SECTION("but not outside a work tree") {
+        const auto error = error_of([&] { open_repository(t.markers(), "HEAD"); });
+
+        REQUIRE(error);
+        CHECK(error->first == Errc::failure);
+        CHECK_THAT(error->second, Catch::StartsWith("cannot use " + t.markers().string() +
+                                                    " as the repository: not a git repository"));
+    }
 }
 
 TEST_CASE("create_worktree checks out a new branch at the base in a worktree of the host",
@@ -311,6 +356,101 @@ TEST_CASE("create_reference_clone borrows the host's objects and leaves the host
     }
 }
 
+TEST_CASE("fetch_back sets the host's branch without fetching when the agent did not move it",
+          "[bottle][workspace]") {
+    HostFixture t;
+    const Workspace ws = create_reference_clone(t.host(), "main~1", k_branch, t.ws());
+    const auto tip = read_branch_tip(ws);
+    REQUIRE(tip == t.first);
+    // Without HEAD, upload-pack cannot serve the workspace: only a fetch would fail.
+    const fs::path head = t.ws() / ".git" / "HEAD";
+    fs::rename(head, t.tmp.path() / "HEAD");
+
+    SECTION("the branch is created in the host") {
+        fetch_back(ws, tip);
+
+        CHECK(git_ok(t.host(), {"rev-parse", "refs/heads/" + k_branch}) == t.first);
+        CHECK(git_ok(t.host(), {"for-each-ref", "--format=%(upstream)", "refs/heads/" + k_branch})
+                  .empty());
+        CHECK_FALSE(fs::exists(t.host() / ".git" / "FETCH_HEAD"));
+    }
+    SECTION("a branch the host has elsewhere is moved, as the forced fetch would") {
+        git_ok(t.host(), {"branch", "--quiet", k_branch, t.second});
+
+        fetch_back(ws, tip);
+
+        CHECK(git_ok(t.host(), {"rev-parse", "refs/heads/" + k_branch}) == t.first);
+    }
+    SECTION("a branch checked out in the host is left alone and the fetch reports it") {
+        git_ok(t.host(), {"branch", "--quiet", k_branch, t.second});
+        git_ok(t.host(),
+               {"worktree", "add", "--quiet", (t.tmp.path() / "elsewhere").string(), k_branch});
+        fs::rename(t.tmp.path() / "HEAD", head);
+
+        const auto error = error_of([&] { fetch_back(ws, tip); });
+
+        REQUIRE(error);
+        CHECK(error->first == Errc::failure);
+        CHECK_THAT(error->second, Catch::Contains("checked out"));
+        CHECK(git_ok(t.host(), {"rev-parse", "refs/heads/" + k_branch}) == t.second);
+    }
+    SECTION("but a moved branch is fetched") {
+        fs::rename(t.tmp.path() / "HEAD", head);
+        const std::string mine = commit(t.ws(), "agent work");
+        REQUIRE(read_branch_tip(ws) == mine);
+
+        fetch_back(ws, tip);
+
+        CHECK(git_ok(t.host(), {"rev-parse", "refs/heads/" + k_branch}) == mine);
+        CHECK(git_ok(t.host(), {"cat-file", "-t", mine}) == "commit");
+    }
+}
+
+TEST_CASE("read_branch_tip reads only a plain loose ref holding one object id",
+          "[bottle][workspace]") {
+    HostFixture t;
+    const Workspace ws = create_reference_clone(t.host(), "main", k_branch, t.ws());
+    const fs::path ref = t.ws() / ".git" / "refs" / "heads" / k_branch;
+    REQUIRE(read_branch_tip(ws) == t.second);
+
+    SECTION("not a packed ref") {
+        git_ok(t.ws(), {"pack-refs", "--all"});
+        REQUIRE_FALSE(fs::exists(ref));
+        CHECK(git_ok(t.ws(), {"rev-parse", k_branch}) == t.second);
+    }
+    SECTION("not a symbolic ref") {
+        write_file(ref, "ref: refs/heads/main\n");
+    }
+    SECTION("not an id with more after it") {
+        write_file(ref, t.second + "\n" + t.first + "\n");
+    }
+    SECTION("not a symlink") {
+        write_file(t.tmp.path() / "planted", t.second + "\n");
+        fs::remove(ref);
+        fs::create_symlink(t.tmp.path() / "planted", ref);
+    }
+    SECTION("not a FIFO, without waiting for a writer") {
+        fs::remove(ref);
+        REQUIRE(::mkfifo(ref.c_str(), 0600) == 0);
+    }
+    SECTION("not a directory") {
+        fs::remove(ref);
+        fs::create_directories(ref);
+    }
+    SECTION("not a missing one") {
+        fs::remove(ref);
+    }
+
+    CHECK_FALSE(read_branch_tip(ws));
+}
+
+TEST_CASE("read_branch_tip knows only reference clones", "[bottle][workspace]") {
+    HostFixture t;
+    const Workspace ws = create_worktree(t.host(), "main", k_branch, t.ws());
+
+    CHECK_FALSE(read_branch_tip(ws));
+}
+
 TEST_CASE("fetch_back, branch_pushed and remove_workspace run nothing a reference clone plants",
           "[bottle][workspace]") {
     HostFixture t;
@@ -345,7 +485,12 @@ TEST_CASE("fetch_back refuses a reference clone that borrows objects from elsewh
           "[bottle][workspace]") {
     HostFixture t;
     const Workspace ws = create_reference_clone(t.host(), "main", k_branch, t.ws());
-    commit(t.ws(), "agent work");
+    const auto tip = read_branch_tip(ws);
+    const bool moved = GENERATE(true, false);
+    INFO("the agent committed: " << moved);
+    if (moved) {
+        commit(t.ws(), "agent work");
+    }
     const fs::path other = t.tmp.path() / "other";
     fs::create_directories(other);
     git_ok(other, {"init", "--quiet"});
@@ -366,7 +511,7 @@ TEST_CASE("fetch_back refuses a reference clone that borrows objects from elsewh
     }
     git_ok(t.host(), {"rev-parse", "main"});
 
-    const auto error = error_of([&] { fetch_back(ws); });
+    const auto error = error_of([&] { fetch_back(ws, tip); });
 
     REQUIRE(error);
     CHECK(error->first == Errc::usage);
