@@ -4,19 +4,16 @@
 
 #include "fakes/background_process.hpp"
 #include "fakes/fake_forge.hpp"
+#include "fakes/free_port.hpp"
 #include "integration/bottle_fixture.hpp"
 #include "util/hmac.hpp"
 
-#include <arpa/inet.h>
 #include <chrono>
 #include <csignal>
 #include <memory>
-#include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <sys/socket.h>
 #include <thread>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -32,19 +29,6 @@ inline const std::string k_agent_work =
     "edit=fix.txt commit call=push_branch "
     "call=open_pr:{\"title\":\"Fix\",\"body\":\"Fixes\"} "
     "call=signal_done:{\"status\":\"success\",\"summary\":\"done\"}";
-
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-inline std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
 
 /// Puts issue `number` ("Fix the crash", labelled forgebot:claude) on `forge`, its body the fake
 /// agent's instructions.

@@ -4,6 +4,7 @@
 // the demo repository, and shows what forgebot says at each step.
 #include "fakes/background_process.hpp"
 #include "fakes/fake_forge.hpp"
+#include "fakes/free_port.hpp"
 #include "fakes/temp_dir.hpp"
 #include "forge/curl_transport.hpp"
 #include "util/child.hpp"
@@ -11,21 +12,17 @@
 #include "util/process.hpp"
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
 #include <string>
-#include <sys/socket.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -82,21 +79,6 @@ forgebot::util::ProcessResult run(const std::vector<std::string>& argv, bool mus
 /// One Gitea-shaped user object.
 json user(const std::string& login) {
     return {{"id", login.size()}, {"login", login}, {"username", login}};
-}
-
-/// A TCP port on 127.0.0.1 that nothing listens on right now.
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        throw DemoFailure("cannot find a free port on 127.0.0.1");
-    }
-    ::close(fd);
-    return ntohs(addr.sin_port);
 }
 
 /// Prints `text` line by line, set off with "  | ".
@@ -464,7 +446,7 @@ private:
     fs::path m_serve_log = m_dir.path() / "serve.log";
     std::unique_ptr<BackgroundProcess> m_serve;
     std::size_t m_log_shown = 0;
-    std::string m_port = std::to_string(free_port());
+    std::string m_port = std::to_string(forgebot::testing::free_port());
     int m_deliveries = 0;
     std::string m_slug;
     std::int64_t m_pr = 0;
